@@ -1,0 +1,71 @@
+"""What a user may see: the scopes of their roles, computed once per request."""
+
+from dataclasses import dataclass, field
+
+from .models import Role, RoleAssignment
+
+
+@dataclass
+class Scopes:
+    """Region ids by level and unit ids, per role."""
+
+    roles: set[str] = field(default_factory=set)
+    by_role: dict[str, dict[str, set[int]]] = field(default_factory=dict)
+    units: set[int] = field(default_factory=set)
+    buildings: set[int] = field(default_factory=set)
+    is_admin: bool = False
+
+    def regions(self, role: str, level: str) -> set[int]:
+        return self.by_role.get(role, {}).get(level, set())
+
+    @property
+    def is_staff_member(self) -> bool:
+        return bool(self.roles - {Role.RESIDENT, Role.PARTY_MEMBER}) or self.is_admin
+
+
+def user_scopes(user) -> Scopes:
+    cached = getattr(user, "_linli_scopes", None)
+    if cached is not None:
+        return cached
+    scopes = Scopes()
+    if user is None or not user.is_authenticated:
+        return scopes
+    scopes.is_admin = user.is_superuser
+    for ra in RoleAssignment.objects.filter(user=user).select_related("region"):
+        scopes.roles.add(ra.role)
+        if ra.role == Role.ADMIN:
+            scopes.is_admin = True
+        if ra.region_id:
+            scopes.by_role.setdefault(ra.role, {}).setdefault(ra.region.level, set()).add(ra.region_id)
+        if ra.unit_id:
+            scopes.units.add(ra.unit_id)
+        if ra.building_id:
+            scopes.buildings.add(ra.building_id)
+    if not scopes.roles and not scopes.is_admin:
+        scopes.roles.add(Role.RESIDENT)  # anyone with an account may report and follow their own
+    user._linli_scopes = scopes
+    return scopes
+
+
+def home_url_name(user) -> str:
+    """Where a user lands after log-in: their most senior workbench."""
+    scopes = user_scopes(user)
+    if scopes.is_admin or Role.STREET_STAFF in scopes.roles or Role.COMMUNITY_STAFF in scopes.roles:
+        return "appeals:workbench"
+    if Role.UNIT_HANDLER in scopes.roles:
+        return "appeals:unit_workbench"
+    if Role.GRID_WORKER in scopes.roles or Role.BUILDING_HEAD in scopes.roles:
+        return "appeals:my_tasks"
+    return "appeals:mine"
+
+
+def leaders_of(*, unit_id: int | None = None, region_ids: list[int] | None = None):
+    """Users marked as leader at the given unit or regions (督办 goes to them too)."""
+    from .models import User
+
+    qs = User.objects.none()
+    if unit_id:
+        qs = User.objects.filter(roles__unit_id=unit_id, roles__is_leader=True)
+    if region_ids:
+        qs = qs | User.objects.filter(roles__region_id__in=region_ids, roles__is_leader=True)
+    return qs.distinct()

@@ -1,0 +1,14 @@
+"""Settings for the test suite: the production settings with test-only environment."""
+
+import os
+import tempfile
+
+os.environ.setdefault("LINLI_TESTING", "1")
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="linli-media-"))
+os.environ.setdefault("TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+os.environ.setdefault("SECURE_COOKIES", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+from config.settings import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; production uses Argon2

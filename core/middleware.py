@@ -1,0 +1,55 @@
+"""Request id for audit rows, and a Content-Security-Policy that forbids
+inline script and any origin but our own (plus the configured map tiles)."""
+
+import uuid
+from contextvars import ContextVar
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+current_request_id: ContextVar[str] = ContextVar("linli_request_id", default="")
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        request.request_id = request_id[:64]
+        token = current_request_id.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response["X-Request-Id"] = request.request_id
+        return response
+
+
+def _tile_origin() -> str:
+    url = settings.MAP_TILE_URL
+    if not url:
+        return ""
+    parts = urlsplit(url.replace("{s}", "a"))
+    host = parts.netloc
+    if "{s}" in url:
+        host = "*." + host.split(".", 1)[-1]
+    return f"{parts.scheme}://{host}"
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        tiles = _tile_origin()
+        img = "'self' data: blob:" + (f" {tiles}" if tiles else "")
+        self.policy = (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            f"img-src {img}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith("/admin/"):
+            response.setdefault("Content-Security-Policy", self.policy)
+        return response
