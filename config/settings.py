@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # its Swagger UI, served from our static files (no CDN)
     "django_tasks",
     "django_tasks_db",
     "core",
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "party",
     "appeals",
     "insights",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -18,7 +18,9 @@ Filters, in order (every rule is plain data below, so it can be audited):
 2. Drop bodies shorter than 40 characters and duplicates (same title, or same
    first 40 characters of body, across both files; first occurrence wins).
 3. Categorise by keyword rules: for each category, score = 3 x keyword hits in
-   the title + 1 x hits in the body (each keyword counted once per field).
+   the title + 1 x hits in the body (each keyword counted once per field),
+   after removing that category's NEGATIVE phrases ("信号灯" is not a phone
+   signal, "卫生健康局" is not litter, "劳动纠纷" is not a neighbour dispute).
    The best score wins; ties go to the earlier category in CATEGORIES (more
    specific ones come first). A row is kept only if the winning category has
    a keyword in the title, or its score is >= 3 and at least twice the
@@ -80,9 +82,10 @@ CATEGORIES: dict[str, list[str]] = {
     "env_illegal_build": ["违建", "违章建筑", "违章搭建", "私搭乱建", "乱搭", "搭建", "外挂楼梯", "加层", "违章"],
     "env_garbage": ["垃圾", "卫生", "异味", "臭味", "恶臭", "清运", "保洁", "脏乱差"],
     "market_food": ["食品", "餐馆", "过期", "餐饮", "饭店", "地沟油", "食物中毒", "变质", "外卖"],
-    "labour_wages": ["工资", "欠薪", "农民工", "社保", "讨薪", "拖欠", "劳动合同", "养老保险", "劳务费"],
+    "labour_wages": ["工资", "欠薪", "农民工", "社保", "讨薪", "拖欠", "劳动合同", "养老保险", "劳务费", "劳动纠纷", "劳动仲裁"],
     "public_security": ["治安", "偷盗", "诈骗", "消防", "盗窃", "小偷", "被盗", "赌博", "消防通道", "火灾"],
-    "neighbour_dispute": ["邻居", "纠纷", "楼上", "漏水到楼下", "养狗", "遛狗", "狗", "宠物", "邻里", "高空抛物"],
+    "neighbour_dispute": ["邻居", "纠纷", "楼上", "漏水到楼下", "养狗", "遛狗", "狗", "宠物", "邻里", "高空抛物", "养犬", "犬只",
+                          "住改商", "群租", "承重墙", "圈占", "私占"],
     "parking_traffic": ["停车", "车位", "公交", "红绿灯", "信号灯", "乱停", "斑马线", "拥堵", "违停", "交通"],
     "property_mgmt": ["物业", "业委会", "业主委员会", "电梯", "停车费", "物业费", "维修基金", "门禁"],
     "housing_renovation": ["改造", "老旧小区", "房屋", "漏水", "提质", "危房", "开裂", "渗水", "外墙"],
@@ -97,7 +100,9 @@ NEGATIVE: dict[str, list[str]] = {
                      "网络招嫖", "网络平台", "网络电视", "网络投票", "交通信号"],
     "env_garbage": ["卫生健康", "卫生服务", "卫生院", "卫生局", "卫生间", "卫计", "卫生许可"],
     "util_power": ["电力局车辆"],
+    "market_food": ["食品有限公司", "食品公司", "食品贸易"],
     "market_license": ["经营场所", "经营许可"],
+    "neighbour_dispute": ["劳动纠纷", "物业纠纷", "物管纠纷", "合同纠纷", "收费纠纷", "劳资纠纷"],
 }
 NAMES = {
     "env_garbage": "垃圾清运/环境卫生",
@@ -129,7 +134,7 @@ BLOCK_ANY = re.compile(
             r"腐败|贪污|受贿|行贿|贪官|狗官|保护伞|黑恶|黑社会|官商勾结|渎职|共产党|党中央|习近平|总书记",
             r"上访|信访|维稳|游行|示威|静坐|横幅|集体维权|群体性",
             r"流氓|无耻|人渣|畜生|混蛋|王八|他妈|狗日|傻逼|草泥马|垃圾政府|不要脸|去死|滚出",
-            r"打人|殴打|杀人|死亡|去世|身亡|自杀|跳楼|强奸|色情|嫖娼|吸毒|毒品",
+            r"打人|殴打|杀人|死亡|去世|身亡|自杀|跳楼|强奸|色情|嫖娼|招嫖|卖淫|吸毒|毒品",
             r"https?://|baidu\.com|www\.",
             r"1[3-9]\d{9}|\d{17}[\dXx]|0\d{2,3}-\d{7,8}|身份证|联系电话|电话号码|手机号|联系方式|QQ|微信号",
             r"名叫|姓名|我叫|我名|本人名|本人叫|汉族|现年",
@@ -140,32 +145,33 @@ BLOCK_ANY = re.compile(
 BLOCK_TITLE = re.compile(
     "|".join(
         [
-            r"村|乡|镇|农村|农民(?!工)|组村民",
-            r"学校|学生|幼儿园|老师|教师|招生|入学|学位|学籍|高考|中考|大学|学院|培训|办学|补课|教育|中学|小学|一中",
-            r"党|书记|政协|人大",
+            r"村|乡|镇|农村|农民(?!工)|组村民|我组|[一二三四五六七八九十\d]组|硬化",
+            r"学校|学生|幼儿园|老师|教师|招生|入学|学位|学籍|高考|中考|大学|学院|培训|办学|补课|教育|中学|小学|完小|[一二三四五六七八九十]中|早教|考生|驾校|事业单位|屏蔽器",
+            r"党|书记|政协|人大代表|人大常委",
             r"医院|医保|医生|患者|疫苗|计生|生育|二胎|独生",
             r"落户|户口|户籍|公积金|驾照|驾驶证|退休|人才|考试|招聘|编制",
             r"地铁|高铁|机场|高速|国道|省道|港口|火车|铁路|湘江",
             r"疫情|新冠|肺炎|口罩|防控",
             r"纳税|税务|发票|贷款|P2P|理财|集资|投资|股",
-            r"购房|房价|开发商|楼盘|预售|交房|捂盘|摇号|房产证|不动产|产权",
+            r"购房|买房|限购|房价|开发商|楼盘|预售|交房|捂盘|摇号|房产证|不动产|产权",
             r"咨询|请问|政策|是否|能否|可否|如何",
         ]
     )
 )
 
 # ---- place tokens -----------------------------------------------------------------
-TOKEN = r"(?:西地省|[A-Z]\d*县市|[A-Z]\d*市|[A-Z]\d+区|[A-Z]\d*县|[A-Z]\d*州)"
+TOKEN = r"(?:西地省|[A-Z]\d*\s?县市|[A-Z]\d*\s?市|[A-Z]\d+\s?区|[A-Z]\d*\s?县|[A-Z]\d*\s?州)"
 CHAIN = re.compile(rf"(?<![A-Za-z0-9]){TOKEN}+")
 ORG = re.compile(
     r"^(?:人民(?:政府|法院|检察|医院|银行|代表|广播)|政府|党委|委|住建|住房|城管|城市管理|公安|交警|交通|教育|卫健|卫生|人社|人力资源|"
     r"市场|工商|环保|生态|自然资源|国土|规划|发改|财政|民政|应急|消防|水务|水利|供水|自来水|燃气|"
     r"电力|供电|园林|市政|城建|建设|房产|房管|信访|纪委|法院|检察|监察|政协|人大|妇联|总工会|文旅|"
     r"文化|体育|商务|农业|林业|司法|统计|审计|城投|区委|市委|县委|政务|12345|领导|各级|相关|有关|"
-    r"城区|街道办|[\u4e00-\u9fff]{0,2}局|[\u4e00-\u9fff]{0,2}办)"
+    r"城区|区|级|街道办|[\u4e00-\u9fff]{0,2}局|[\u4e00-\u9fff]{0,2}办)"
 )
 PLACE_AHEAD = re.compile(r"^[^，。！？；、,.!?;：:（）()“”\"]{0,10}?(?:路|街|巷|道|小区|社区|花园|苑|城|园|大厦|广场|公寓|家园|府|湾|村|镇|乡|山|湖|港|栋|号)")
-ROAD_NAMED = re.compile(r"^(?:大道|大桥|路|街|公园|广场|大市场|汽车站|火车站)")  # "A3区大道" is a road name
+# "A3区大道", "A1区北路", "A1区苑": the token is part of a road or estate name
+ROAD_NAMED = re.compile(r"^(?:[东南西北中]?路|[东南西北]?街|大道|大桥|公园|广场|大市场|汽车站|火车站|苑|园|河(?![东西])|湖|山)")
 STANDALONE_BEFORE = re.compile(r"(?:在|到|来|去|回|于|从|住|至|全|本|整个|各位|我们|咱们|离开|留在|《|“)$")
 STANDALONE_AFTER = re.compile(r"^(?:$|的|[，。！？；、,.!?;：:）)”]|人|各|内|外|地区|范围|市民|居民|户|所有|全|这|一些|很多|多)")
 
@@ -185,10 +191,10 @@ def replace_places(text: str) -> str:
         last = chain[-1]
         after = m.string[m.end() : m.end() + 14]
         before = m.string[max(0, m.start() - 4) : m.start()]
-        if ROAD_NAMED.match(after):
-            return "中心"
         if ORG.match(after):
             return _level(last)
+        if ROAD_NAMED.match(after):
+            return "中心"
         if STANDALONE_AFTER.match(after):
             return "本" + _level(last)
         if PLACE_AHEAD.match(after):
@@ -207,9 +213,9 @@ SURNAMES = (
     "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤易"
     "常温康施文牛樊葛邢安齐伍余欧阳左颜聂柳"
 )
-NOT_GIVEN = "镇乡村县区市委局省街道党总副支部处科院厅所长主社会组队站办司公店家"
-TITLES = "书记|副书记|局长|副局长|县长|副县长|市长|副市长|区长|副区长|主任|副主任|经理|总经理|老板|董事长|队长|所长|站长|镇长|乡长|科长|处长"
-NAME_TITLE = re.compile(rf"([{SURNAMES}])[^\W\d{NOT_GIVEN}A-Za-z]{{1,2}}({TITLES})")
+NOT_GIVEN = "镇乡村县区市委局省街道党总副支部处科院厅所长主社会组队站办司公店家的了是在和与及等个位名姓老小大"
+TITLES = "书记|副书记|局长|副局长|县长|副县长|市长|副市长|区长|副区长|主任|副主任|经理|总经理|老板|董事长|队长|所长|站长|镇长|乡长|科长|处长|法官|警官|律师|医生|师傅|民警|会计"
+NAME_TITLE = re.compile(rf"(?<!感)([{SURNAMES}])[^\W\d{NOT_GIVEN}A-Za-z]{{1,2}}({TITLES})")
 CONTACT = re.compile(rf"(联系人[：:]?\s*)([{SURNAMES}])[\u4e00-\u9fff]{{1,2}}")
 DIGITS = re.compile(r"\d{7,}")
 

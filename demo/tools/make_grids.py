@@ -28,8 +28,9 @@ import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import shapely
-from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping, shape
+from shapely.geometry import LineString, MultiPoint, Point, Polygon, shape
 from shapely.geometry.polygon import orient
 from shapely.strtree import STRtree
 
@@ -79,8 +80,6 @@ def poly_to_m(p):
 
 
 def _vec(arr, fn):
-    import numpy as np
-
     out = np.empty_like(arr)
     for i, (x, y) in enumerate(arr):
         out[i] = fn(x, y)
@@ -184,7 +183,6 @@ def build():
     assert all(g is not None for g in grid_geoms)
 
     features = []
-    street_feature = None
     comm_features = []
     grid_features = []
     for ci, (name, n, _seed) in enumerate(COMMUNITIES):
@@ -251,7 +249,7 @@ def verify(path: Path) -> None:
     assert sp == STREET
     assert [p["code"] for p, _ in comms] == [f"150302004{i:03d}" for i in range(1, 7)]
     assert [p["name"] for p, _ in comms] == [c[0] for c in COMMUNITIES]
-    codes = [p["code"] for p, _ in feats_props(feats)]
+    codes = [f["properties"]["code"] for f in feats]
     assert len(codes) == len(set(codes)), "duplicate codes"
 
     max_overlap = 0.0
@@ -294,10 +292,6 @@ def verify(path: Path) -> None:
     print(f"grid area km2: min {garea[0]:.3f} median {garea[len(garea) // 2]:.3f} max {garea[-1]:.3f}")
     print(f"max pairwise overlap area {max_overlap} deg2; max |union(children) xor parent| {max_gap:.3g} deg2")
     print("all invariants hold")
-
-
-def feats_props(feats):
-    return [(f["properties"], None) for f in feats]
 
 
 def main() -> int:

@@ -1,0 +1,27 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from demo import world as demo
+
+
+class Command(BaseCommand):
+    help = "Load the 凤凰岭街道 demo world once (skipped when it is already there)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--appeals", type=int, default=600, help="how many demo appeals (max 600)")
+        parser.add_argument("--seed", type=int, default=20261122)
+
+    def handle(self, *args, appeals, seed, **options):
+        if demo.already_loaded():
+            self.stdout.write("Demo world already loaded.")
+        else:
+            started = time.monotonic()
+            self.stdout.write("Loading the 凤凰岭街道 demo world …")
+            world = demo.load(appeals=appeals, seed=seed)
+            tally = ", ".join(f"{k} {v}" for k, v in sorted(world.tally.items()))
+            self.stdout.write(f"Loaded in {time.monotonic() - started:.0f}s: {tally}")
+        self.stdout.write("")
+        self.stdout.write(f"Demo log-ins (password for all: {demo.DEMO_PASSWORD}):")
+        for login, what in demo.ACCOUNTS:
+            self.stdout.write(f"  {login:<14} {what}")
