@@ -69,3 +69,11 @@ def leaders_of(*, unit_id: int | None = None, region_ids: list[int] | None = Non
     if region_ids:
         qs = qs | User.objects.filter(roles__region_id__in=region_ids, roles__is_leader=True)
     return qs.distinct()
+
+
+def role_assignments(user) -> list[RoleAssignment]:
+    """The user's roles with their scopes, for showing who they are."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(RoleAssignment.objects.filter(user=user).select_related(
+        "region", "unit", "party_org", "building__estate").order_by("role", "id"))

@@ -9,8 +9,9 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.selectors import user_scopes
 from core.errors import NotFound
+from people.models import Unit
 
-from .models import Appeal, AppealEvent, Category, Whistle
+from .models import Appeal, AppealEvent, Attachment, Category, Whistle
 from .workflow import LEVELS_FOR_ROLE, TRANSITIONS, Action, Status
 
 
@@ -176,3 +177,16 @@ def duplicate_candidates(user, appeal: Appeal, limit: int = 10) -> QuerySet[Appe
     """Open appeals in the same grid and category: what staff may merge this into."""
     return visible_appeals(user).filter(grid_id=appeal.grid_id, category_id=appeal.category_id).exclude(
         pk=appeal.pk).exclude(status__in=[Status.REJECTED, Status.MERGED]).filter(parent__isnull=True)[:limit]
+
+
+def active_units() -> QuerySet[Unit]:
+    """Units appeals can be routed or whistled to."""
+    return Unit.objects.filter(is_active=True).select_related("street")
+
+
+def appeal_attachment(appeal: Appeal, attachment_id: int) -> Attachment:
+    """A photo of an appeal the user has already obtained through `get_appeal`."""
+    attachment = appeal.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound()
+    return attachment

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -61,7 +62,8 @@ def _category(value) -> Category:
 def _place(*, lng, lat, grid_code, building_id) -> tuple[Region, float | None, float | None, Building | None]:
     building = None
     if building_id:
-        building = Building.objects.select_related("grid").filter(pk=building_id).first()
+        building = Building.objects.select_related("grid").filter(pk=building_id).first() \
+            if str(building_id).isdigit() else None
         if building is None:
             raise ValidationFailed(_("Unknown building."), code="unknown_building")
     if lng not in (None, "") or lat not in (None, ""):
@@ -175,13 +177,18 @@ def appeal_transition(*, appeal, action: str, actor: User, note: str = "", expec
 def _transition_locked(*, pk, action, actor, note, expected_version, images, satisfaction, parent, lead_unit,
                        helper_units, deadline, deadline_workdays, now) -> Appeal:
     try:
-        appeal = Appeal.objects.select_for_update().select_related("category").get(pk=pk)
+        appeal = Appeal.objects.select_for_update(of=("self",)).select_related("category").get(pk=pk)
     except (Appeal.DoesNotExist, ValueError, TypeError):
         raise NotFound()
     if not visible_appeals(actor).filter(pk=pk).exists():
         raise NotFound()
-    if expected_version is not None and int(expected_version) != appeal.version:
-        raise Conflict()
+    if expected_version not in (None, ""):
+        try:
+            stale = int(expected_version) != appeal.version
+        except (TypeError, ValueError):
+            stale = True  # a garbled form value is no version of this appeal: reload and retry
+        if stale:
+            raise Conflict()
     transition = TRANSITIONS[action]
     if appeal.status not in transition.sources:
         raise InvalidTransition(
@@ -201,12 +208,13 @@ def _transition_locked(*, pk, action, actor, note, expected_version, images, sat
             setattr(appeal, k, v)
             changed.add(k)
 
+    # Resolved before the effect runs: resume clears `suspended_from`, which the target depends on.
+    target = resolve_target(transition, appeal, satisfaction=satisfaction)
     effect = _EFFECTS.get(action)
     if effect:
         effect(appeal=appeal, actor=actor, role=role, note=note, now=now, put=put, data=data,
-                        satisfaction=satisfaction, parent=parent, lead_unit=lead_unit, helper_units=helper_units,
+               satisfaction=satisfaction, parent=parent, lead_unit=lead_unit, helper_units=helper_units,
                deadline=deadline, deadline_workdays=deadline_workdays)
-    target = resolve_target(transition, appeal, satisfaction=satisfaction)
     if appeal.responded_at is None and action not in (Action.SUSPEND, Action.RESUME):
         put(responded_at=now)
     if target in TERMINAL_STATES and appeal.closed_at is None:
@@ -240,11 +248,11 @@ def _limits(appeal) -> tuple[int, int]:
     return appeal.category.limits(appeal.urgency)
 
 
-def _accept(*, appeal, now, put, **_):
+def _accept(*, appeal, now, put, **_rest):
     put(accepted_at=now, resolve_due=calendar.add_workdays(now, _limits(appeal)[1]))
 
 
-def _merge(*, appeal, actor, parent, put, data, **_):
+def _merge(*, appeal, actor, parent, put, data, **_rest):
     if parent in (None, ""):
         raise ValidationFailed(_("Choose the appeal to merge this one into."), code="parent_required")
     parent_id = parent.pk if isinstance(parent, Appeal) else parent
@@ -260,15 +268,17 @@ def _merge(*, appeal, actor, parent, put, data, **_):
     if target.street_id != appeal.street_id:
         raise ValidationFailed(_("Only appeals in the same street can be merged."), code="merge_other_street")
     put(parent=target)
+    # Its own duplicates follow it, so every reporter still sees and hears about the appeal that goes on.
+    Appeal.objects.filter(parent=appeal).update(parent=target)
     data["parent"] = target.number
 
 
-def _handle(*, appeal, actor, role, put, **_):
+def _handle(*, appeal, actor, role, put, **_rest):
     level = {Role.GRID_WORKER: Level.GRID, Role.COMMUNITY_STAFF: Level.COMMUNITY, Role.STREET_STAFF: Level.STREET}[role]
     put(handler=actor, level=level)
 
 
-def _escalate(*, appeal, put, data, **_):
+def _escalate(*, appeal, put, data, **_rest):
     nxt = NEXT_LEVEL.get(appeal.level)
     if nxt is None:
         raise InvalidTransition(_("The street is the top level; whistle to a unit instead."))
@@ -276,15 +286,23 @@ def _escalate(*, appeal, put, data, **_):
     put(level=nxt, handler=None)
 
 
-def _resolve(*, appeal, actor, note, now, put, **_):
+def _resolve(*, appeal, actor, note, now, put, **_rest):
     Answer.objects.create(appeal=appeal, unit=None, text=note, answered_by=actor, at=now)
     put(handled_at=now, handled_on_time=bool(appeal.resolve_due is None or now <= appeal.resolve_due))
 
 
-def _whistle(*, appeal, actor, note, now, put, data, lead_unit, helper_units, deadline, deadline_workdays, **_):
+def _whistle(*, appeal, actor, note, now, put, data, lead_unit, helper_units, deadline, deadline_workdays, **_rest):
     unit = _unit(lead_unit, required=True)
     helpers = [u for u in (_unit(h) for h in helper_units or []) if u and u.pk != unit.pk]
-    if deadline is not None:
+    if deadline not in (None, ""):
+        if isinstance(deadline, str):
+            try:
+                deadline = parse_datetime(deadline.strip())
+            except ValueError:
+                deadline = None
+        if not isinstance(deadline, dt.datetime):
+            raise ValidationFailed(_("“%(field)s” must be a date and time like 2024-05-01T09:00:00+08:00.")
+                                   % {"field": _("Deadline")}, code="bad_deadline")
         if timezone.is_naive(deadline):
             deadline = timezone.make_aware(deadline)
         if deadline <= now:
@@ -326,19 +344,19 @@ def _current_whistle(appeal) -> Whistle:
     return whistle
 
 
-def _claim(*, appeal, actor, now, **_):
+def _claim(*, appeal, actor, now, **_rest):
     whistle = _current_whistle(appeal)
     Whistle.objects.filter(pk=whistle.pk).update(state=Whistle.State.CLAIMED, claimed_at=now, claimed_by=actor)
 
 
-def _return(*, appeal, note, now, put, data, **_):
+def _return(*, appeal, note, now, put, data, **_rest):
     whistle = _current_whistle(appeal)
     Whistle.objects.filter(pk=whistle.pk).update(state=Whistle.State.RETURNED, returned_at=now, return_reason=note)
     data["unit"] = appeal.lead_unit.name if appeal.lead_unit else ""
     put(lead_unit=None, level=Level.STREET)
 
 
-def _answer(*, appeal, actor, note, now, put, **_):
+def _answer(*, appeal, actor, note, now, put, **_rest):
     whistle = _current_whistle(appeal)
     Whistle.objects.filter(pk=whistle.pk).update(state=Whistle.State.ANSWERED)
     Answer.objects.create(appeal=appeal, whistle=whistle, unit=appeal.lead_unit, text=note, answered_by=actor, at=now)
@@ -354,12 +372,12 @@ def _back_to_holder(appeal, now, put):
             state=Whistle.State.CLAIMED, deadline=due)
 
 
-def _fail(*, appeal, now, put, **_):
+def _fail(*, appeal, now, put, **_rest):
     put(rework_count=appeal.rework_count + 1)
     _back_to_holder(appeal, now, put)
 
 
-def _rate(*, appeal, actor, note, now, put, data, satisfaction, **_):
+def _rate(*, appeal, actor, note, now, put, data, satisfaction, **_rest):
     try:
         satisfaction = Satisfaction(satisfaction)
     except ValueError:
@@ -372,7 +390,7 @@ def _rate(*, appeal, actor, note, now, put, data, satisfaction, **_):
         _back_to_holder(appeal, now, put)
 
 
-def _suspend(*, appeal, now, put, **_):
+def _suspend(*, appeal, now, put, **_rest):
     remaining_response = None
     if appeal.responded_at is None and appeal.response_due:
         remaining_response = max(0, int((appeal.response_due - now).total_seconds()))
@@ -383,7 +401,7 @@ def _suspend(*, appeal, now, put, **_):
         paused_resolve_workdays=remaining_days)
 
 
-def _resume(*, appeal, now, put, data, **_):
+def _resume(*, appeal, now, put, data, **_rest):
     if appeal.paused_response_seconds is not None:
         put(response_due=now + dt.timedelta(seconds=appeal.paused_response_seconds))
     if appeal.paused_resolve_workdays is not None:

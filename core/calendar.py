@@ -41,7 +41,8 @@ def load_year_from_package(year: int) -> bool:
         day += dt.timedelta(days=1)
     with transaction.atomic():
         CalendarDay.objects.filter(date__year=year).delete()
-        CalendarDay.objects.bulk_create(rows)
+        # Two requests may seed the same year at once; the package gives both the same rows.
+        CalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
         CalendarYear.objects.update_or_create(year=year, defaults={"source": CalendarYear.Source.CHINESE_CALENDAR})
     return True
 

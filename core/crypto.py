@@ -61,8 +61,11 @@ def mask_phone(phone: str | None) -> str:
     if not phone:
         return ""
     digits = phone.strip()
-    if len(digits) >= 7:
+    # At least four characters stay hidden: 138****5678, a local number ****5678, anything shorter entirely.
+    if len(digits) >= 11:
         return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    if len(digits) >= 8:
+        return "*" * (len(digits) - 4) + digits[-4:]
     return "*" * len(digits)
 
 
@@ -72,7 +75,9 @@ def mask_id_number(number: str | None) -> str:
     n = number.strip()
     if len(n) <= 8:
         return "*" * len(n)
-    return n[:6] + "*" * (len(n) - 10) + n[-4:]
+    if len(n) >= 15:  # resident ID (18 or old 15 digits): region code and last four, never the birth date
+        return n[:6] + "*" * (len(n) - 10) + n[-4:]
+    return n[:2] + "*" * (len(n) - 4) + n[-2:]  # passports and permits: 9–14 characters
 
 
 def mask_name(name: str | None) -> str:

@@ -6,6 +6,7 @@ from contextvars import ContextVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 
 current_request_id: ContextVar[str] = ContextVar("linli_request_id", default="")
 
@@ -52,4 +53,23 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if not request.path.startswith("/admin/"):
             response.setdefault("Content-Security-Policy", self.policy)
+        return response
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """Pages are Simplified Chinese unless the user chose English (language
+    cookie); a browser's Accept-Language does not switch them. API clients
+    still negotiate with Accept-Language."""
+
+    def process_request(self, request):
+        if not request.path.startswith("/api/") and not request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        super().process_request(request)
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        if not request.path.startswith("/api/"):
+            patch_vary = response.get("Vary", "")
+            if patch_vary:
+                response["Vary"] = ", ".join(v for v in (p.strip() for p in patch_vary.split(",")) if v != "Accept-Language")
         return response

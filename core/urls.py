@@ -1,2 +1,11 @@
+from django.urls import path
+
+from . import views
+
 app_name = "core"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.inbox_read, name="inbox_read"),
+    path("files/<int:pk>/", views.attachment, name="attachment"),
+]

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from . import views
+
 app_name = "insights"
-urlpatterns = []
+urlpatterns = [
+    path("", views.figures_page, name="figures"),
+]

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 
 from .models import Region
 
@@ -57,3 +57,16 @@ def grids(street: Region | None = None) -> QuerySet[Region]:
 
 def communities() -> QuerySet[Region]:
     return Region.objects.filter(level=Region.Level.COMMUNITY).select_related("parent")
+
+
+def regions(level: str | None = None) -> QuerySet[Region]:
+    """The region tree, optionally one level of it (public geography: not scoped)."""
+    qs = Region.objects.select_related("parent")
+    return qs.filter(level=level) if level else qs
+
+
+def region_by_code(code: str) -> Region:
+    region = Region.objects.select_related("parent").filter(code=code).first()
+    if region is None:
+        raise NotFound()
+    return region

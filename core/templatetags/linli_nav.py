@@ -1,0 +1,48 @@
+"""The header navigation, chosen by the roles a user holds."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import REGION_ROLES, Role
+from accounts.selectors import user_scopes
+
+register = template.Library()
+
+
+def _url(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # a page another app has not mounted yet
+        return ""
+
+
+@register.simple_tag(takes_context=True)
+def nav_items(context) -> list[dict]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    scopes = user_scopes(user)
+    roles = scopes.roles
+    items: list[tuple[str, str]] = []
+    if scopes.is_admin or roles & {Role.STREET_STAFF, Role.COMMUNITY_STAFF}:
+        items.append(("appeals:workbench", _("Workbench")))
+    if Role.UNIT_HANDLER in roles:
+        items.append(("appeals:unit_workbench", _("Department tasks")))
+    if roles & {Role.GRID_WORKER, Role.BUILDING_HEAD}:
+        items.append(("appeals:my_tasks", _("My tasks")))
+    if scopes.is_admin or roles & REGION_ROLES:
+        items.append(("appeals:report", _("Record an appeal")))
+    elif not scopes.is_staff_member:
+        items.append(("appeals:report", _("Report a problem")))
+        items.append(("appeals:mine", _("My appeals")))
+    if scopes.is_admin or roles & {Role.STREET_STAFF, Role.COMMUNITY_STAFF}:
+        items.append(("insights:figures", _("Figures")))
+    current = getattr(getattr(request, "resolver_match", None), "view_name", "")
+    result = []
+    for name, label in items:
+        url = _url(name)
+        if url:
+            result.append({"url": url, "label": label, "active": name == current})
+    return result

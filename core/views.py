@@ -1,0 +1,74 @@
+"""Home (by role), the inbox, and serving checked photos to those who may see them."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import home_url_name
+from core.errors import NotFound
+from core.notify import notification_mark_read, user_notifications
+
+# Served inline as images; anything else (never expected) goes out as a download.
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    return redirect(home_url_name(request.user))
+
+
+@login_required
+def inbox(request):
+    show = request.GET.get("show", "")
+    notes = user_notifications(request.user, unread_only=show == "unread").order_by("-created_at", "-id")
+    page = Paginator(notes, 30).get_page(request.GET.get("page"))
+    return render(request, "core/inbox.html", {"page": page, "show": show})
+
+
+@login_required
+@require_POST
+def inbox_read(request):
+    """Mark one message (and open its link) or all messages read."""
+    note_id = request.POST.get("id", "")
+    if note_id.isdigit():
+        try:
+            note = notification_mark_read(user=request.user, notification_id=int(note_id))
+        except NotFound:
+            raise Http404()
+        if request.POST.get("open") and note.url and url_has_allowed_host_and_scheme(
+                note.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            return redirect(note.url)
+        return redirect("core:inbox")
+    count = user_notifications(request.user, unread_only=True).update(read_at=timezone.now())
+    messages.success(request, _("%(n)d messages marked as read.") % {"n": count})
+    return redirect("core:inbox")
+
+
+@login_required
+def attachment(request, pk):
+    from appeals.models import Attachment
+    from appeals.selectors import appeal_attachment, get_appeal
+
+    appeal_id = Attachment.objects.filter(pk=pk).values_list("appeal_id", flat=True).first()
+    try:
+        item = appeal_attachment(get_appeal(request.user, appeal_id), pk)
+    except NotFound:
+        raise Http404()
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404()
+    is_image = item.content_type in IMAGE_TYPES
+    response = FileResponse(handle, content_type=item.content_type if is_image else "application/octet-stream",
+                            as_attachment=not is_image, filename=item.file.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
