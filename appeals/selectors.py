@@ -49,6 +49,8 @@ def visible_appeals(user) -> QuerySet[Appeal]:
 
 
 def get_appeal(user, pk: int) -> Appeal:
+    if not str(pk).isdigit():
+        raise NotFound()
     appeal = visible_appeals(user).filter(pk=pk).select_related(
         "category", "grid", "community", "street", "lead_unit", "parent", "reporter", "building__estate"
     ).first()

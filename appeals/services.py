@@ -519,6 +519,8 @@ def _supervision_event(appeal, supervision, *, actor, now) -> None:
 def supervise(*, appeal_id: int, actor: User, note: str, now: dt.datetime | None = None) -> Supervision:
     """A leader's manual 督办 on a stuck appeal."""
     now = now or timezone.now()
+    if not str(appeal_id).isdigit():
+        raise NotFound()
     appeal = visible_appeals(actor).filter(pk=appeal_id).select_related("lead_unit").first()
     if appeal is None:
         raise NotFound()

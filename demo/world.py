@@ -265,7 +265,7 @@ def build_party(world: DemoWorld, rng: random.Random) -> None:
 # Final state → share of appeals. Older appeals are more likely finished.
 FATES = [
     (Status.CLOSED, 52), (Status.REVISITING, 5), (Status.VERIFYING, 5), (Status.CLAIMED, 6), (Status.WHISTLED, 4),
-    (Status.IN_PROGRESS, 8), (Status.ACCEPTED, 4), (Status.SUBMITTED, 6), (Status.REJECTED, 4), (Status.MERGED, 3),
+    (Status.IN_PROGRESS, 8), (Status.ACCEPTED, 4), (Status.SUBMITTED, 6), (Status.REJECTED, 2), (Status.MERGED, 3),
     (Status.SUSPENDED, 3),
 ]
 STAFF_CHANNELS = [Channel.HOTLINE, Channel.WALK_IN, Channel.PATROL, Channel.BUILDING_HEAD]
@@ -277,8 +277,15 @@ def _fate(rng: random.Random, age_days: float) -> str:
     if age_days < 2:
         return rng.choice([Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.WHISTLED])
     still_open = {Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.WHISTLED, Status.CLAIMED}
-    weights = [w * (0.4 if s == Status.CLOSED and age_days < 10 else 0.15 if s in still_open and age_days > 14 else 1)
-               for s, w in FATES]
+
+    def weight(state, w):
+        if state == Status.CLOSED and age_days < 10:
+            return w * 0.4
+        if state in still_open:  # old work is mostly finished; what is still open is overdue
+            return w * (1.6 if age_days < 14 else 0.5 if age_days < 30 else 0.2)
+        return w
+
+    weights = [weight(s, w) for s, w in FATES]
     return rng.choices([s for s, _ in FATES], weights=weights)[0]
 
 
@@ -406,6 +413,9 @@ def _drive(world, rng, d: _Driver, fate: str, text: dict, category: Category) ->
             redo = Action.ANSWER if d.appeal.lead_unit_id else Action.RESOLVE
             if not (d.step(redo, handler, note="已重新处理并加强巡查。", hours=(4, 60))
                     and d.step(Action.PASS, gw, hours=(2, 24))):
+                return d.appeal.status
+            if rng.random() < 0.4:  # explained on the revisit call; the resident stays dissatisfied
+                d.step(Action.CLOSE, cs, note="已向居民解释政策依据，居民仍不满意，按规定结案。", hours=(24, 72))
                 return d.appeal.status
     satisfaction = rng.choices([Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.DISSATISFIED], [78, 17, 5])[0]
     if satisfaction == Satisfaction.DISSATISFIED:

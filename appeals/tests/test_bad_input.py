@@ -387,3 +387,12 @@ def test_an_answer_with_a_photo_keeps_it_on_the_event(world, media):
     att = Attachment.objects.get(appeal=appeal)
     assert att.event.action == "answer" and Path(att.file.path).is_file()
     assert Status(Appeal.objects.get(pk=appeal.pk).status) == Status.VERIFYING
+
+
+@pytest.mark.parametrize("ref", ["abc", "", None, "1 OR 1=1", 987654])
+def test_opening_or_supervising_a_garbled_appeal_id_is_not_found(world, media, ref):
+    from appeals.selectors import get_appeal
+
+    with pytest.raises(NotFound):
+        get_appeal(world.users["street_staff"], ref)
+    refused(lambda: services.supervise(appeal_id=ref, actor=world.users["street_staff"], note="请加快"), error=NotFound)

@@ -147,7 +147,7 @@ def test_claim_and_return_at_once_leave_one_consistent_outcome(slow_effects):
 
 
 @pytest.mark.django_db
-def test_a_stale_screen_loses_cleanly(django_assert_num_queries):
+def test_a_stale_screen_loses_cleanly():
     """The expected version is what the user's screen showed: acting on an old one is a Conflict."""
     world = build_world()
     appeal = submit(world)
