@@ -3,7 +3,7 @@ its AppealEvent and its on-commit notifications; nothing else sets `status`."""
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from regions.models import Building, Region
 from regions.selectors import locate
 
 from .models import Answer, Appeal, AppealEvent, Attachment, Category, Rating, Supervision, Whistle
-from .selectors import permitted_role, visible_appeals
+from .selectors import acting_roles, permitted_role, visible_appeals
 from .workflow import (
     HANDLING_STATES,
     NEXT_LEVEL,
@@ -167,11 +167,16 @@ def appeal_transition(*, appeal, action: str, actor: User, note: str = "", expec
         raise ValidationFailed(_("Unknown action."), code="unknown_action")
     images = check_images(files)  # before any write: a bad file saves nothing
     pk = appeal.pk if isinstance(appeal, Appeal) else appeal
-    with transaction.atomic():
-        return _transition_locked(pk=pk, action=action, actor=actor, note=note, expected_version=expected_version,
-                                  images=images, satisfaction=satisfaction, parent=parent, lead_unit=lead_unit,
-                                  helper_units=helper_units, deadline=deadline, deadline_workdays=deadline_workdays,
-                                  now=now or timezone.now())
+    try:
+        with transaction.atomic():
+            return _transition_locked(pk=pk, action=action, actor=actor, note=note, expected_version=expected_version,
+                                      images=images, satisfaction=satisfaction, parent=parent, lead_unit=lead_unit,
+                                      helper_units=helper_units, deadline=deadline, deadline_workdays=deadline_workdays,
+                                      now=now or timezone.now())
+    except OperationalError as exc:  # SQLite's busy timeout under heavy contention
+        if "locked" in str(exc).lower():
+            raise Conflict() from exc
+        raise
 
 
 def _transition_locked(*, pk, action, actor, note, expected_version, images, satisfaction, parent, lead_unit,
@@ -391,12 +396,13 @@ def _rate(*, appeal, actor, note, now, put, data, satisfaction, **_rest):
 
 
 def _suspend(*, appeal, now, put, **_rest):
+    # A clock already run out stays run out: suspending an overdue appeal does not forgive it.
     remaining_response = None
-    if appeal.responded_at is None and appeal.response_due:
-        remaining_response = max(0, int((appeal.response_due - now).total_seconds()))
+    if appeal.responded_at is None and appeal.response_due and appeal.response_due > now:
+        remaining_response = int((appeal.response_due - now).total_seconds())
     remaining_days = None
-    if appeal.status in HANDLING_STATES and appeal.resolve_due:
-        remaining_days = calendar.workdays_between(now, appeal.resolve_due) if appeal.resolve_due > now else 0
+    if appeal.status in HANDLING_STATES and appeal.resolve_due and appeal.resolve_due > now:
+        remaining_days = calendar.workdays_between(now, appeal.resolve_due)
     put(suspended_from=appeal.status, suspended_at=now, paused_response_seconds=remaining_response,
         paused_resolve_workdays=remaining_days)
 
@@ -524,8 +530,7 @@ def supervise(*, appeal_id: int, actor: User, note: str, now: dt.datetime | None
     appeal = visible_appeals(actor).filter(pk=appeal_id).select_related("lead_unit").first()
     if appeal is None:
         raise NotFound()
-    scopes = user_scopes(actor)
-    if not (scopes.is_admin or Role.STREET_STAFF in scopes.roles or Role.COMMUNITY_STAFF in scopes.roles):
+    if not acting_roles(actor, appeal) & {Role.STREET_STAFF, Role.COMMUNITY_STAFF}:
         raise NotAllowed()
     if appeal.status in TERMINAL_STATES:
         raise InvalidTransition(_("A finished appeal cannot be supervised."))

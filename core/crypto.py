@@ -7,20 +7,30 @@ import hmac
 import re
 from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
 
+class DecryptionError(RuntimeError):
+    """Ciphertext no configured key can open. Raised, never swallowed: reading it as
+    empty would let the next save overwrite real personal data with nothing."""
+
+
+def _derive(material: str, purpose: str) -> bytes:
+    return hashlib.sha256(f"linli-{purpose}:{material}".encode()).digest()
+
+
 @lru_cache(maxsize=4)
-def _keys(secret: str, field_key: str) -> tuple[Fernet, bytes]:
-    material = field_key or secret
-    digest = hashlib.sha256(("linli-field-encryption:" + material).encode()).digest()
-    index_key = hashlib.sha256(("linli-blind-index:" + material).encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest)), index_key
+def _keys(secret: str, field_keys: str) -> tuple[MultiFernet, bytes]:
+    """FIELD_ENCRYPTION_KEY may list several keys, newest first: the first encrypts,
+    all decrypt, so keys can be rotated without losing data."""
+    materials = [k.strip() for k in field_keys.split(",") if k.strip()] or [secret]
+    fernets = [Fernet(base64.urlsafe_b64encode(_derive(m, "field-encryption"))) for m in materials]
+    return MultiFernet(fernets), _derive(materials[0], "blind-index")
 
 
-def _fernet() -> Fernet:
+def _fernet() -> MultiFernet:
     return _keys(settings.SECRET_KEY, settings.FIELD_ENCRYPTION_KEY)[0]
 
 
@@ -32,7 +42,7 @@ def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
-        return ""
+        raise DecryptionError("personal data cannot be decrypted: check FIELD_ENCRYPTION_KEY / SECRET_KEY") from None
 
 
 def blind_index(value: str) -> str:

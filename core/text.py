@@ -31,7 +31,10 @@ _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
 def clean_phone(value, *, required: bool = False) -> str:
-    phone = re.sub(r"[\s]", "", str(value or ""))
+    phone = re.sub(r"[\s()（）]", "", str(value or ""))
+    phone = re.sub(r"^(\+86|0086)-?", "", phone)  # +86 138… is how many people type it
+    if _MOBILE.match(phone.replace("-", "")):
+        phone = phone.replace("-", "")  # 138-1234-5678 → 13812345678
     if not phone:
         if required:
             raise ValidationFailed(_("Please give a contact phone number."), code="required")

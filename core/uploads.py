@@ -16,6 +16,10 @@ ALLOWED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": (
 Image.MAX_IMAGE_PIXELS = 50_000_000
 
 
+def _limit_mb() -> str:
+    return f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):.1f}".removesuffix(".0")
+
+
 class CheckedImage:
     def __init__(self, content: bytes, fmt: str, width: int, height: int, original_name: str):
         self.content = content
@@ -38,12 +42,12 @@ def check_images(files) -> list[CheckedImage]:
         size = getattr(f, "size", None)
         if size is not None and size > settings.UPLOAD_MAX_BYTES:
             raise ValidationFailed(
-                _("Photo “%(name)s” is larger than %(mb)d MB.") % {"name": name, "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+                _("Photo “%(name)s” is larger than %(mb)s MB.") % {"name": name, "mb": _limit_mb()},
                 code="file_too_large")
         data = f.read()
         if len(data) > settings.UPLOAD_MAX_BYTES:
             raise ValidationFailed(
-                _("Photo “%(name)s” is larger than %(mb)d MB.") % {"name": name, "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+                _("Photo “%(name)s” is larger than %(mb)s MB.") % {"name": name, "mb": _limit_mb()},
                 code="file_too_large")
         try:
             with Image.open(io.BytesIO(data)) as img:

@@ -86,3 +86,30 @@ def test_overdue_sweep_supervises_once_and_notifies_holder_and_leader(world, dja
     assert Supervision.objects.filter(appeal=appeal, kind="resolve").count() == 1
     assert u["unit_handler"].notifications.filter(verb="supervision").exists()
     assert u["unit_leader"].notifications.filter(verb="supervision").exists()
+
+
+def test_suspending_an_overdue_appeal_does_not_forgive_it(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    u = world.users
+    t0 = timezone.now() - dt.timedelta(days=30)
+    appeal = report(world, now=t0)
+    appeal = act(appeal, Action.ACCEPT, u["street_staff"], now=t0)
+    due = appeal.resolve_due
+    appeal = act(appeal, Action.SUSPEND, u["street_staff"], note="等待产权确认", now=t0 + dt.timedelta(days=20))
+    appeal = act(appeal, Action.RESUME, u["street_staff"], now=t0 + dt.timedelta(days=25))
+    assert appeal.status == Status.ACCEPTED and appeal.resolve_due == due and appeal.is_overdue
+
+
+def test_only_staff_over_the_appeal_may_supervise_it(world):
+    from core.errors import NotAllowed
+
+    u = world.users
+    # community 1's staff member reports a problem in community 0 as a resident would
+    appeal = report(world, user_key="community_staff_other", channel=Channel.RESIDENT)
+    with pytest.raises(NotAllowed):
+        services.supervise(appeal_id=appeal.pk, actor=u["community_staff_other"], note="请加快")
+    supervision = services.supervise(appeal_id=appeal.pk, actor=u["community_staff"], note="请加快")
+    assert supervision.kind == "manual" and appeal.events.filter(action="supervise").exists()

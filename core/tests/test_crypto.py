@@ -6,7 +6,7 @@ from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_name, mask_phone
+from core.crypto import DecryptionError, blind_index, decrypt, encrypt, mask_id_number, mask_name, mask_phone
 from people.models import Person
 from testing.factories import PersonFactory
 
@@ -51,11 +51,23 @@ def test_the_same_value_encrypts_differently_each_time():
     assert decrypt(encrypt(PHONE)) == PHONE
 
 
-def test_ciphertext_under_another_key_reads_as_empty_not_as_an_error(settings):
+def test_ciphertext_under_another_key_fails_loudly_so_nothing_is_overwritten(settings):
     token = encrypt(PHONE)
     settings.FIELD_ENCRYPTION_KEY = "a-different-key"
-    assert decrypt(token) == ""
-    assert decrypt("not a token") == ""
+    with pytest.raises(DecryptionError):
+        decrypt(token)
+    with pytest.raises(DecryptionError):
+        decrypt("not a token")
+
+
+def test_keys_rotate_newest_first_and_old_ciphertext_still_opens(settings):
+    settings.FIELD_ENCRYPTION_KEY = "old-key"
+    old_token = encrypt(PHONE)
+    settings.FIELD_ENCRYPTION_KEY = "new-key,old-key"
+    assert decrypt(old_token) == PHONE
+    new_token = encrypt(PHONE)
+    settings.FIELD_ENCRYPTION_KEY = "new-key"
+    assert decrypt(new_token) == PHONE
 
 
 @pytest.mark.django_db

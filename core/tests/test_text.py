@@ -86,3 +86,11 @@ def test_a_required_phone():
     with pytest.raises(ValidationFailed) as info:
         clean_phone("  ", required=True)
     assert info.value.code == "required"
+
+
+@pytest.mark.parametrize("typed,stored", [
+    ("+86 138 1234 5678", "13812345678"), ("0086-13812345678", "13812345678"), ("138-1234-5678", "13812345678"),
+    ("(0473)1234567", "04731234567"),
+])
+def test_common_ways_of_typing_a_number_are_understood(typed, stored):
+    assert clean_phone(typed) == stored
