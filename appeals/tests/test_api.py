@@ -14,8 +14,9 @@ from PIL import Image
 from accounts.models import ApiToken
 from appeals import services
 from appeals.models import Appeal, Attachment
-from appeals.workflow import Action, Channel, Status
+from appeals.workflow import Action, Status
 from testing.factories import CategoryFactory
+from testing.loop import act, report
 from testing.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -54,16 +55,8 @@ def as_user(client, world):
     return lambda key, language=None: Api(client, world.users[key], language)
 
 
-def report(world, user_key="resident", grid=0, **kwargs):
-    lng, lat = world.point_in(grid)
-    params = dict(actor=world.users[user_key], title="路灯不亮", content="小区门口的路灯坏了一周了，晚上很黑。",
-                  category="streetlight", lng=lng, lat=lat, channel=Channel.RESIDENT)
-    params.update(kwargs)
-    return services.appeal_submit(**params)
 
 
-def act(appeal, action, user, **kwargs):
-    return services.appeal_transition(appeal=appeal, action=action, actor=user, **kwargs)
 
 
 def whistled(world, grid=0, unit=0, **kwargs):

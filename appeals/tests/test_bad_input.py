@@ -19,6 +19,7 @@ from appeals.workflow import Action, Channel, Status
 from core.errors import Conflict, LinliError, NotAllowed, NotFound, ValidationFailed
 from regions.models import Region
 from testing.factories import RegionFactory, square, user_with_role
+from testing.loop import act
 from testing.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -195,8 +196,6 @@ def test_too_many_photos(world, media, settings):
 
 # ---------------------------------------------------------------- the loop
 
-def act(appeal, action, user, **kw):
-    return services.appeal_transition(appeal=appeal, action=action, actor=user, **kw)
 
 
 def in_state(world, status):

@@ -8,7 +8,6 @@ there rather than silently in the arithmetic tests.
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,18 +17,14 @@ from appeals.workflow import Action, Channel, Status
 from core import calendar
 from core.models import CalendarDay, CalendarYear
 from testing.world import build_world
+from testing.loop import act, at, end_of
 
 pytestmark = pytest.mark.django_db
 
-SH = ZoneInfo("Asia/Shanghai")
 
 
-def at(y, m, d, hh=10, mm=0) -> dt.datetime:
-    return dt.datetime(y, m, d, hh, mm, tzinfo=SH)
 
 
-def end_of(y, m, d) -> dt.datetime:
-    return dt.datetime(y, m, d, 23, 59, 59, tzinfo=SH)
 
 
 # The 2026 schedule these tests rely on (国办发明电〔2025〕7号), as (date, is_workday).
@@ -146,8 +141,6 @@ def submit(world, now, **kwargs):
     return services.appeal_submit(**params)
 
 
-def act(appeal, action, user, **kwargs):
-    return services.appeal_transition(appeal=appeal, action=action, actor=user, **kwargs)
 
 
 def test_the_response_limit_is_in_clock_hours_even_over_a_holiday(world):

@@ -7,6 +7,7 @@ from appeals import services
 from appeals.models import AppealEvent, Supervision
 from appeals.workflow import Action, Channel, Status
 from testing.world import build_world
+from testing.loop import act, report
 
 pytestmark = pytest.mark.django_db
 
@@ -16,16 +17,8 @@ def world():
     return build_world()
 
 
-def report(world, user_key="resident", grid=0, **kwargs):
-    lng, lat = world.point_in(grid)
-    params = dict(actor=world.users[user_key], title="路灯不亮", content="小区门口的路灯坏了一周了，晚上很黑。",
-                  category="streetlight", lng=lng, lat=lat, channel=Channel.RESIDENT)
-    params.update(kwargs)
-    return services.appeal_submit(**params)
 
 
-def act(appeal, action, user, **kwargs):
-    return services.appeal_transition(appeal=appeal, action=action, actor=user, **kwargs)
 
 
 def test_resident_report_lands_in_its_grid_and_runs_the_whistle_loop(world):
@@ -108,7 +101,7 @@ def test_only_staff_over_the_appeal_may_supervise_it(world):
 
     u = world.users
     # community 1's staff member reports a problem in community 0 as a resident would
-    appeal = report(world, user_key="community_staff_other", channel=Channel.RESIDENT)
+    appeal = report(world, user="community_staff_other", channel=Channel.RESIDENT)
     with pytest.raises(NotAllowed):
         services.supervise(appeal_id=appeal.pk, actor=u["community_staff_other"], note="请加快")
     supervision = services.supervise(appeal_id=appeal.pk, actor=u["community_staff"], note="请加快")

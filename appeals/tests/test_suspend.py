@@ -1,12 +1,11 @@
 """Suspension (挂起): from any open state but revisiting, with a reason; resume
 returns to exactly where the appeal was; the clocks stop meanwhile."""
 
-import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from appeals import services
+from testing.loop import act, at, end_of
 from appeals.models import AppealEvent, Supervision, Whistle
 from appeals.workflow import Action, Channel, Status
 from core.errors import ValidationFailed
@@ -15,15 +14,10 @@ from .test_workflow_matrix import VARIANTS, drive, make_matrix
 
 pytestmark = pytest.mark.django_db
 
-SH = ZoneInfo("Asia/Shanghai")
 
 
-def at(y, m, d, hh=10, mm=0) -> dt.datetime:
-    return dt.datetime(y, m, d, hh, mm, tzinfo=SH)
 
 
-def end_of(y, m, d) -> dt.datetime:
-    return dt.datetime(y, m, d, 23, 59, 59, tzinfo=SH)
 
 
 @pytest.fixture
@@ -72,8 +66,6 @@ def _submit(m, now):
                                   lng=lng, lat=lat, channel=Channel.RESIDENT, now=now)
 
 
-def act(appeal, action, user, **kw):
-    return services.appeal_transition(appeal=appeal, action=action, actor=user, **kw)
 
 
 def test_suspension_pauses_the_resolve_clock(m):

@@ -12,6 +12,7 @@ from appeals.models import Appeal, AppealEvent, Attachment
 from appeals.workflow import Action, Channel, Status
 from core.models import AuditLog
 from testing.world import build_world
+from testing.loop import report
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +28,6 @@ def png(name="photo.png", size=(40, 30)) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
 
 
-def report(world, user="resident", grid=0, **kwargs) -> Appeal:
-    lng, lat = world.point_in(grid)
-    params = {"actor": world.users[user], "title": "路灯不亮", "content": "小区门口的路灯坏了一周了，晚上很黑。",
-              "category": "streetlight", "lng": lng, "lat": lat, "channel": Channel.RESIDENT}
-    params.update(kwargs)
-    return services.appeal_submit(**params)
 
 
 def login(client, world, key):

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from appeals import services
 from appeals.models import Appeal
-from appeals.workflow import Action, Channel
+from appeals.workflow import Action
 from testing.world import build_world
+from testing.loop import report
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +22,6 @@ def world():
     return build_world()
 
 
-def report(world, grid=0, user="resident", **kwargs) -> Appeal:
-    lng, lat = world.point_in(grid)
-    params = {"actor": world.users[user], "title": "路灯不亮", "content": "小区门口的路灯坏了一周了。", "category": "streetlight",
-              "lng": lng, "lat": lat, "channel": Channel.RESIDENT}
-    params.update(kwargs)
-    return services.appeal_submit(**params)
 
 
 def test_filters_narrow_the_table_and_htmx_gets_only_the_table(client, world):
