@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from .models import Role, RoleAssignment
 
 
@@ -77,3 +79,25 @@ def role_assignments(user) -> list[RoleAssignment]:
         return []
     return list(RoleAssignment.objects.filter(user=user).select_related(
         "region", "unit", "party_org", "building__estate").order_by("role", "id"))
+
+
+def managed_communities(user):
+    """Communities a user runs day-to-day work for: their own as community
+    staff, every community of their street as street staff, all for admins.
+    Services, volunteering, points and 双报到 all scope staff writes by this."""
+    from regions.models import Region
+
+    scopes = user_scopes(user)
+    qs = Region.objects.filter(level=Region.Level.COMMUNITY)
+    if scopes.is_admin:
+        return qs
+    q = Q(pk__in=scopes.regions(Role.COMMUNITY_STAFF, Region.Level.COMMUNITY))
+    q |= Q(parent_id__in=scopes.regions(Role.STREET_STAFF, Region.Level.STREET))
+    return qs.filter(q)
+
+
+def manages_community(user, community) -> bool:
+    if community is None or user is None or not user.is_authenticated:
+        return False
+    community_id = community.pk if hasattr(community, "pk") else community
+    return managed_communities(user).filter(pk=community_id).exists()

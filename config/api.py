@@ -17,9 +17,13 @@ from ninja.errors import HttpError
 from accounts.api import router as accounts_router
 from accounts.auth import API_AUTH
 from appeals.api import router as appeals_router
+from party.api import router as party_router
+from points.api import router as points_router
 from core.api import describe_errors, install_error_handlers
 from core.errors import NotFound
 from regions.api import router as regions_router
+from services.api import router as services_router
+from volunteering.api import router as volunteering_router
 
 
 class LinliAPI(NinjaAPI):
@@ -57,6 +61,10 @@ install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", regions_router)
 api.add_router("", appeals_router)
+api.add_router("", services_router)
+api.add_router("", volunteering_router)
+api.add_router("", points_router)
+api.add_router("", party_router)
 
 # Registered last, so it matches only what no router above did.
 fallback_router = Router()

@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "people",
     "party",
     "appeals",
+    "points",
+    "services",
+    "volunteering",
     "insights",
     "demo",
 ]

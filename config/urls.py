@@ -9,6 +9,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("appeals/", include("appeals.urls")),
+    path("services/", include("services.urls")),
+    path("volunteering/", include("volunteering.urls")),
+    path("points/", include("points.urls")),
+    path("party/", include("party.urls")),
     path("figures/", include("insights.urls")),
     path("", include("core.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Pages of the points app; thin: parse the request, call services/selectors, render."""
