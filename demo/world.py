@@ -107,6 +107,11 @@ class DemoWorld:
     unit_handlers: dict[int, User] = field(default_factory=dict)
     street_staff: User | None = None
     residents: list[User] = field(default_factory=list)
+    # Party members with accounts (in-service ones have an employer), volunteers and merchants:
+    # the providers of service orders and the people of volunteer teams and 双报到.
+    members: list[User] = field(default_factory=list)
+    volunteers: list[User] = field(default_factory=list)
+    merchants: list[User] = field(default_factory=list)
     tally: dict[str, int] = field(default_factory=dict)
 
 
@@ -117,6 +122,9 @@ ACCOUNTS = [
     ("changqing", "社区 长青社区 staff (also lantian, xincheng, fenghuangling, haida, tuanjie)"),
     ("street", "街道 dispatcher and leader: accepts, whistles to units, supervises, sees all figures"),
     ("unit", "部门 handler at 海勃湾区路灯管理所: claims, returns, answers (others unit-police, unit-water …)"),
+    ("member", "在职党员 party member (employed at 海勃湾区路灯管理所), registered with 长青社区: takes orders and wishes (others member02 … member12)"),
+    ("volunteer", "志愿者 volunteer of 长青社区: signs up for activities, checks in by QR, earns points (others vol02 … vol10)"),
+    ("merchant", "商家 merchant (便民维修店) in 长青社区: takes repair orders"),
     ("admin", "administrator: Django admin (calendar, categories, units) at /admin/"),
 ]
 
@@ -258,6 +266,34 @@ def build_party(world: DemoWorld, rng: random.Random) -> None:
                 PartyPost.objects.create(person=post.person, org=hybrid, title="书记")
                 PartyPost.objects.create(person=post.person, org=c_org, title="兼职委员")
     Household.objects.filter(pk__in=anchors).update(is_party_anchor=True)
+    build_members_and_volunteers(world, rng)
+
+
+def build_members_and_volunteers(world: DemoWorld, rng: random.Random) -> None:
+    """Accounts for the people who take orders: twelve party members (eight of them
+    in-service 在职党员 with an employer unit), ten volunteers and one merchant."""
+    employers = list(world.units.values())
+    communities = list(Region.objects.filter(level=Region.Level.COMMUNITY).order_by("code"))
+    for i in range(12):
+        community = communities[0] if i < 6 else communities[i % len(communities)]
+        building = Building.objects.filter(estate__community=community).order_by("id")[i % 3]
+        person = Person.objects.create(name="李建军" if i == 0 else _name(rng), phone=_phone(rng),
+                                       household=building.households.order_by("id")[5 + i])
+        org = PartyOrg.objects.filter(region__parent=community, kind=PartyOrg.Kind.BRANCH).order_by("id").first()
+        PartyMember.objects.create(person=person, org=org, joined_on=dt.date(1995 + i, 7, 1),
+                                   employer=employers[i % len(employers)] if i < 8 else None)
+        login = "member" if i == 0 else f"member{i + 1:02d}"
+        world.members.append(_user(login, f"党员 {person.name}", role=Role.PARTY_MEMBER, person=person))
+    for i in range(10):
+        community = communities[0] if i < 6 else communities[i % len(communities)]
+        building = Building.objects.filter(estate__community=community).order_by("id")[3 + i % 3]
+        person = Person.objects.create(name="赵雪梅" if i == 0 else _name(rng), phone=_phone(rng),
+                                       household=building.households.order_by("id")[2 + i])
+        login = "volunteer" if i == 0 else f"vol{i + 1:02d}"
+        world.volunteers.append(_user(login, f"志愿者 {person.name}", role=Role.RESIDENT, person=person))
+    shop = Building.objects.filter(estate__community=communities[0]).order_by("id").first()
+    person = Person.objects.create(name="高师傅", phone=_phone(rng), household=shop.households.order_by("id").first())
+    world.merchants.append(_user("merchant", "便民维修店 高师傅", role=Role.RESIDENT, person=person))
 
 
 # ---------------------------------------------------------------- appeals
