@@ -11,17 +11,16 @@ second writer with "database table is locked" at once instead of waiting,
 which says nothing about the deployed (file, WAL) set-up.
 """
 
-import threading
 import time
 
 import pytest
-from django.db import connection, connections
 
 from accounts.models import Role
 from appeals import services
 from appeals.models import Appeal, AppealEvent, Whistle
 from appeals.workflow import Action, Channel, Status
 from core.errors import Conflict, InvalidTransition, LinliError
+from testing.concurrency import needs_real_locks, race
 from testing.factories import user_with_role
 from testing.world import build_world
 
@@ -32,31 +31,6 @@ def submit(world):
     lng, lat = world.point_in(0)
     return services.appeal_submit(actor=world.users["resident"], content="小区门口的路灯坏了一周了，晚上很黑。",
                                   category="streetlight", lng=lng, lat=lat, channel=Channel.RESIDENT)
-
-
-def race(*calls):
-    """Run the calls in threads released together; return [(result or None, error or None)]."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, fn):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = (fn(), None)
-        except LinliError as e:
-            results[i] = (None, e)
-        except Exception as e:  # noqa: BLE001 - reported by the assertion below
-            results[i] = (None, e)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert all(r is not None for r in results), "a contender never finished"
-    return results
 
 
 @pytest.fixture
@@ -70,8 +44,7 @@ def slow_effects(monkeypatch, transactional_db):
             return effect(**kwargs)
         return inner
 
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        pytest.skip("threads need PostgreSQL or a file-backed SQLite database, not the in-memory test database")
+    needs_real_locks()
     patched = {a: slowed(f) for a, f in s._EFFECTS.items()}
     monkeypatch.setattr(s, "_EFFECTS", patched)
 
