@@ -101,3 +101,13 @@ def manages_community(user, community) -> bool:
         return False
     community_id = community.pk if hasattr(community, "pk") else community
     return managed_communities(user).filter(pk=community_id).exists()
+
+
+def home_community(user):
+    """The community a person lives in (through their household's building),
+    or None for an account with no registered household."""
+    person = getattr(user, "person", None) if user is not None and user.is_authenticated else None
+    household = getattr(person, "household", None)
+    if household is None:
+        return None
+    return household.building.grid.parent
