@@ -58,7 +58,7 @@ def home_url_name(user) -> str:
         return "appeals:unit_workbench"
     if Role.GRID_WORKER in scopes.roles or Role.BUILDING_HEAD in scopes.roles:
         return "appeals:my_tasks"
-    return "appeals:mine"
+    return "core:me"
 
 
 def leaders_of(*, unit_id: int | None = None, region_ids: list[int] | None = None):

@@ -5,9 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import home_url_name
@@ -22,6 +24,51 @@ def home(request):
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     return redirect(home_url_name(request.user))
+
+
+# The resident's home: what they can do, in the order they most often need it. Entries whose
+# page is not mounted are left out; `who` limits an entry to providers or party members.
+ME_TILES = [
+    ("appeals:report", _lazy("Report a problem"), _lazy("Something broken or unsafe nearby"), ""),
+    ("appeals:mine", _lazy("My appeals"), _lazy("Follow and rate what you reported"), ""),
+    ("services:ask", _lazy("Ask for help"), _lazy("Repairs, errands, a micro-wish"), ""),
+    ("services:mine", _lazy("My requests"), _lazy("Help you asked for"), ""),
+    ("services:wall", _lazy("Wish wall"), _lazy("Micro-wishes of neighbours"), ""),
+    ("services:board", _lazy("Open orders"), _lazy("Requests you can take"), "provider"),
+    ("services:jobs", _lazy("My orders"), _lazy("Orders you have taken"), "provider"),
+    ("services:provider", _lazy("Serve neighbours"), _lazy("Your skills and service area"), ""),
+    ("volunteering:activities", _lazy("Activities"), _lazy("Volunteer activities to join"), ""),
+    ("volunteering:mine", _lazy("My volunteering"), _lazy("Hours and certificates"), ""),
+    ("volunteering:teams", _lazy("Volunteer teams"), _lazy("Join a team"), ""),
+    ("points:mine", _lazy("My points"), _lazy("Balance and the 爱心超市"), ""),
+    ("party:my_record", _lazy("Dual reporting"), _lazy("Your service this quarter"), "member"),
+]
+
+
+@login_required
+def me(request):
+    """Home for residents, party members, volunteers and merchants."""
+    user = request.user
+    is_provider = hasattr(user, "provider")
+    person = getattr(user, "person", None)
+    is_member = person is not None and hasattr(person, "party_membership")
+    tiles = []
+    for name, label, hint, who in ME_TILES:
+        if (who == "provider" and not is_provider) or (who == "member" and not is_member):
+            continue
+        url = _url_or_blank(name)
+        if url:
+            tiles.append({"url": url, "label": label, "hint": hint})
+    account = getattr(user, "points_account", None)
+    return render(request, "core/me.html", {"tiles": tiles, "balance": account.balance if account else 0,
+                                            "points_url": _url_or_blank("points:mine")})
+
+
+def _url_or_blank(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # a page another app has not mounted
+        return ""
 
 
 @login_required

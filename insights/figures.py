@@ -495,3 +495,29 @@ def by_week(appeals: QuerySet[Appeal], *, weeks: int = 12, until: dt.date | None
         return round(100 * v.count / top) if top else 0
 
     return [Week(start, r, c, bar(r), bar(c)) for start, (r, c) in zip(starts, values)]
+
+
+# ---------------------------------------------------------------- services, volunteering, points, 双报到
+
+# Each app defines its own figures once, in its selectors, as
+# `figures(community_ids, start, end) -> [{"key", "label", "value", "definition"}]`.
+SERVICE_SOURCES = (
+    (_("Service orders and micro-wishes"), "services.selectors.figures"),
+    (_("Volunteering"), "volunteering.selectors.figures"),
+    (_("Points"), "points.selectors.figures"),
+    (_("Dual reporting"), "party.selectors.figures"),
+)
+
+
+def service_sections(community_ids: list[int] | None, period: Period) -> list[dict]:
+    """The figures beside the appeal figures, grouped by the app that defines them."""
+    from django.utils.module_loading import import_string
+
+    sections = []
+    for title, dotted in SERVICE_SOURCES:
+        rows = import_string(dotted)(community_ids, period.start, period.end)
+        for row in rows:
+            value = row["value"]
+            row["display"] = NO_VALUE if value is None else value
+        sections.append({"title": title, "figures": rows})
+    return sections

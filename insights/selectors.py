@@ -119,3 +119,19 @@ def calendar_gaps(appeals: QuerySet[Appeal], *, now=None) -> list[int]:
         .annotate(due_year=ExtractYear("resolve_due")).values_list("due_year", flat=True).distinct().order_by()
     )
     return [year for year in missing_years(years) if year not in PACKAGE_YEARS]
+
+
+def community_ids(user, region: Region | None) -> list[int] | None:
+    """The communities the service figures cover: the chosen area's (a grid
+    counts its community), else every community the user may see; None = all."""
+    if region is not None:
+        if region.level == Region.Level.COMMUNITY:
+            return [region.pk]
+        if region.level in (Region.Level.GRID, Region.Level.MICROGRID):
+            community = region.ancestor(Region.Level.COMMUNITY)
+            return [community.pk] if community else []
+        return list(Region.objects.filter(path__startswith=region.path, level=Region.Level.COMMUNITY)
+                    .values_list("pk", flat=True))
+    if user_scopes(user).is_admin:
+        return None
+    return [r.pk for r in scope_regions(user) if r.level == Region.Level.COMMUNITY]

@@ -58,5 +58,6 @@ def figures_page(request):
         "weeks": figures.by_week(appeals, until=weeks_until, now=now),
         "weeks_until": weeks_until,
         "calendar_gaps": selectors.calendar_gaps(appeals, now=now),
+        "service_sections": [] if unit else figures.service_sections(selectors.community_ids(user, region), period),
     }
     return render(request, "insights/figures.html", context)

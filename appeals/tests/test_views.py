@@ -180,7 +180,7 @@ def test_empty_task_lists_say_so(client, world):
 
 def test_home_sends_each_role_to_its_page(client, world):
     assert client.get("/").url == reverse("accounts:login")
-    for key, target in [("resident", "appeals:mine"), ("grid_worker", "appeals:my_tasks"),
+    for key, target in [("resident", "core:me"), ("grid_worker", "appeals:my_tasks"),
                         ("community_staff", "appeals:workbench"), ("street_staff", "appeals:workbench"),
                         ("unit_handler", "appeals:unit_workbench")]:
         login(client, world, key)

@@ -26,7 +26,8 @@ def nav_items(context) -> list[dict]:
     scopes = user_scopes(user)
     roles = scopes.roles
     items: list[tuple[str, str]] = []
-    if scopes.is_admin or roles & {Role.STREET_STAFF, Role.COMMUNITY_STAFF}:
+    managers = scopes.is_admin or bool(roles & {Role.STREET_STAFF, Role.COMMUNITY_STAFF})
+    if managers:
         items.append(("appeals:workbench", _("Workbench")))
     if Role.UNIT_HANDLER in roles:
         items.append(("appeals:unit_workbench", _("Department tasks")))
@@ -34,11 +35,14 @@ def nav_items(context) -> list[dict]:
         items.append(("appeals:my_tasks", _("My tasks")))
     if scopes.is_admin or roles & REGION_ROLES:
         items.append(("appeals:report", _("Record an appeal")))
+    if managers:
+        items += [("services:workbench", _("Service orders")), ("volunteering:staff", _("Volunteering")),
+                  ("points:counter", _("Points counter")), ("party:dual", _("Dual reporting")),
+                  ("insights:figures", _("Figures"))]
     elif not scopes.is_staff_member:
-        items.append(("appeals:report", _("Report a problem")))
-        items.append(("appeals:mine", _("My appeals")))
-    if scopes.is_admin or roles & {Role.STREET_STAFF, Role.COMMUNITY_STAFF}:
-        items.append(("insights:figures", _("Figures")))
+        items += [("core:me", _("Mine")), ("appeals:report", _("Report a problem")), ("services:ask", _("Ask for help")),
+                  ("services:wall", _("Wish wall")), ("volunteering:activities", _("Activities")),
+                  ("points:mine", _("My points"))]
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")
     result = []
     for name, label in items:
