@@ -39,6 +39,19 @@ class LedgerIsAppendOnly(Exception):
     """Raised when code tries to edit or delete a ledger entry: corrections are reversals."""
 
 
+class EntryQuerySet(models.QuerySet):
+    """Bulk `update()` and `delete()` would bypass the model's guards, so they are refused too."""
+
+    def update(self, **kwargs):
+        raise LedgerIsAppendOnly("points entries are never edited; book a reversal")
+
+    def delete(self):
+        raise LedgerIsAppendOnly("points entries are never deleted; book a reversal")
+
+    def _raw_delete(self, using):
+        raise LedgerIsAppendOnly("points entries are never deleted; book a reversal")
+
+
 class PointsEntry(models.Model):
     class Kind(models.TextChoices):
         CREDIT = "credit", _("Credit")
@@ -61,12 +74,23 @@ class PointsEntry(models.Model):
     created_by_name = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
+    objects = EntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("points entry")
         verbose_name_plural = _("points entries")
-        indexes = [models.Index(fields=["account", "created_at"]), models.Index(fields=["source", "created_at"])]
-        constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="points_entry_not_zero")]
+        indexes = [models.Index(fields=["account", "created_at"]), models.Index(fields=["source", "created_at"]),
+                   models.Index(fields=["community", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="points_entry_not_zero"),
+            models.CheckConstraint(condition=models.Q(balance_after__gte=0), name="points_entry_balance_not_negative"),
+            # A reversal names the entry it takes back; nothing else does.
+            models.CheckConstraint(
+                condition=(models.Q(kind="reversal", reverses__isnull=False)
+                           | (~models.Q(kind="reversal") & models.Q(reverses__isnull=True))),
+                name="points_reversal_names_its_entry"),
+        ]
 
     def __str__(self):
         return f"{self.amount:+d} {self.reason}"
@@ -143,6 +167,7 @@ class Redemption(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gte=1), name="redemption_quantity_positive")]
 
     def __str__(self):
         return f"{self.reward} ×{self.quantity}"
