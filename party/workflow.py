@@ -71,8 +71,8 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {(t.record, t.action): t for t 
                _("Open voting")),
     Transition("evaluation", "close", frozenset({EvaluationStatus.VOTING}), EvaluationStatus.CLOSED,
                _("Close and announce")),
-    Transition("nomination", "approve", frozenset({NominationStatus.PENDING}), NominationStatus.APPROVED, _("Approve")),
-    Transition("nomination", "reject", frozenset({NominationStatus.PENDING}), NominationStatus.REJECTED, _("Reject")),
+    Transition("nomination", "approve", frozenset({NominationStatus.PENDING}), NominationStatus.APPROVED, _("Approve nomination")),
+    Transition("nomination", "reject", frozenset({NominationStatus.PENDING}), NominationStatus.REJECTED, _("Reject nomination")),
 ]}
 
 
