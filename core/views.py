@@ -42,6 +42,7 @@ ME_TILES = [
     ("volunteering:teams", _lazy("Volunteer teams"), _lazy("Join a team"), ""),
     ("points:mine", _lazy("My points"), _lazy("Balance and the 爱心超市"), ""),
     ("party:my_record", _lazy("Dual reporting"), _lazy("Your service this quarter"), "member"),
+    ("party:evaluations", _lazy("Evaluations"), _lazy("Nominate and vote: 先锋党员, 最美庭院 …"), ""),
 ]
 
 
