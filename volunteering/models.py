@@ -67,7 +67,7 @@ class TeamMembership(models.Model):
 
     class Meta:
         ordering = ["requested_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["team", "user"], condition=Q(status__in=list(LIVE_MEMBERSHIP)),
+        constraints = [models.UniqueConstraint(fields=["team", "user"], condition=Q(status__in=sorted(LIVE_MEMBERSHIP)),
                                                name="volunteer_membership_live_once")]
         indexes = [models.Index(fields=["team", "status"])]
 
@@ -166,7 +166,7 @@ class Signup(models.Model):
 
     class Meta:
         ordering = ["signed_up_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["activity", "user"], condition=Q(status__in=list(LIVE_SIGNUP)),
+        constraints = [models.UniqueConstraint(fields=["activity", "user"], condition=Q(status__in=sorted(LIVE_SIGNUP)),
                                                name="volunteer_signup_live_once")]
         indexes = [models.Index(fields=["activity", "status"]), models.Index(fields=["user", "status"])]
 

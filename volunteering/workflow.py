@@ -39,7 +39,7 @@ class MembershipStatus(models.TextChoices):
 
 
 class ActivityStatus(models.TextChoices):
-    PUBLISHED = "published", _("Open")
+    PUBLISHED = "published", _("Published")
     CANCELLED = "cancelled", _("Cancelled")
     FINISHED = "finished", _("Finished")
 
@@ -97,7 +97,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {(t.record, t.action): t for t 
     _T("membership", "approve", frozenset({MembershipStatus.PENDING}), MembershipStatus.ACTIVE,
        frozenset({LEADER, STAFF}), _("Approve")),
     _T("membership", "reject", frozenset({MembershipStatus.PENDING}), MembershipStatus.REJECTED,
-       frozenset({LEADER, STAFF}), _("Reject")),
+       frozenset({LEADER, STAFF}), _("Decline")),
     _T("membership", "withdraw", frozenset({MembershipStatus.PENDING}), MembershipStatus.LEFT, frozenset({SELF}),
        _("Withdraw request")),
     _T("membership", "leave", frozenset({MembershipStatus.ACTIVE}), MembershipStatus.LEFT, frozenset({SELF}),
