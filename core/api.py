@@ -56,6 +56,7 @@ _DESCRIPTIONS = {
     403: "Not allowed for this user, or the CSRF check failed on a session request.",
     404: "Not found, or not visible to this user.",
     409: "Conflict: the record changed meanwhile, or the action is not possible in its state.",
+    429: "Too many requests: wait a while and try again.",
     500: "Unexpected server error; it has been logged.",
 }
 

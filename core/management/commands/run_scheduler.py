@@ -11,6 +11,8 @@ from django.utils.module_loading import import_string
 SCHEDULE = [
     # (dotted task, every N seconds)
     ("appeals.tasks.sweep_overdue_task", 300),
+    ("volunteering.tasks.sweep_activities_task", 300),
+    ("services.tasks.sweep_orders_task", 300),
 ]
 
 
