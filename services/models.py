@@ -3,6 +3,7 @@ party members, volunteers and merchants who take them."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedCharField, mask_name, mask_phone
@@ -145,6 +146,16 @@ class ServiceOrder(models.Model):
         from .workflow import OPEN_STATES
 
         return self.status in OPEN_STATES
+
+    @property
+    def is_late(self) -> bool:
+        """Past its accept-by or finish-by time and not yet returned by the sweep."""
+        now = timezone.now()
+        if self.status == Status.DISPATCHED and self.respond_due:
+            return self.respond_due < now
+        if self.status == Status.ACCEPTED and self.finish_due:
+            return self.finish_due < now
+        return False
 
 
 class ErrandItem(models.Model):
