@@ -19,6 +19,7 @@ from core.audit import audit
 from core.errors import LinliError, NotAllowed, NotFound
 from core.models import AuditLog
 from regions.selectors import grids as grid_regions
+from services.selectors import can_convert_appeal, order_for_appeal, visible_orders
 
 from . import services
 from .forms import IMAGE_ACCEPT, ActionForm, ReportForm, SuperviseForm, WorkbenchFilterForm
@@ -182,6 +183,7 @@ def _detail_context(request, appeal, *, bound: ActionForm | None = None, bound_s
         "point": [appeal.lng, appeal.lat] if appeal.lng is not None and appeal.lat is not None else None,
         "grid": {"type": "Feature", "geometry": grid.geometry, "properties": {"name": grid.name}} if grid.geometry else None,
     }
+    order = order_for_appeal(appeal)
     return {
         "appeal": appeal,
         "action_forms": forms,
@@ -200,6 +202,9 @@ def _detail_context(request, appeal, *, bound: ActionForm | None = None, bound_s
         "supervise_form": bound_supervise or SuperviseForm(),
         "map_data": map_data,
         "image_accept": IMAGE_ACCEPT,
+        "can_convert": can_convert_appeal(user, appeal),
+        "service_order": order,
+        "can_see_order": order is not None and visible_orders(user).filter(pk=order.pk).exists(),
     }
 
 

@@ -501,11 +501,12 @@ def by_week(appeals: QuerySet[Appeal], *, weeks: int = 12, until: dt.date | None
 
 # Each app defines its own figures once, in its selectors, as
 # `figures(community_ids, start, end) -> [{"key", "label", "value", "definition"}]`.
+# On the page a figure is named "<app>.<key>", so apps need not avoid each other's keys.
 SERVICE_SOURCES = (
-    (_("Service orders and micro-wishes"), "services.selectors.figures"),
-    (_("Volunteering"), "volunteering.selectors.figures"),
-    (_("Points"), "points.selectors.figures"),
-    (_("Dual reporting"), "party.selectors.figures"),
+    ("services", _("Service orders and micro-wishes"), "services.selectors.figures"),
+    ("volunteering", _("Volunteering"), "volunteering.selectors.figures"),
+    ("points", _("Points"), "points.selectors.figures"),
+    ("party", _("Dual reporting"), "party.selectors.figures"),
 )
 
 
@@ -514,10 +515,11 @@ def service_sections(community_ids: list[int] | None, period: Period) -> list[di
     from django.utils.module_loading import import_string
 
     sections = []
-    for title, dotted in SERVICE_SOURCES:
+    for app, title, dotted in SERVICE_SOURCES:
         rows = import_string(dotted)(community_ids, period.start, period.end)
         for row in rows:
             value = row["value"]
             row["display"] = NO_VALUE if value is None else value
-        sections.append({"title": title, "figures": rows})
+            row["name"] = f"{app}.{row['key']}"
+        sections.append({"key": app, "title": title, "figures": rows})
     return sections

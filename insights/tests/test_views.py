@@ -170,3 +170,25 @@ def test_the_page_query_count_does_not_grow_with_the_appeals(client, world):
     services.sweep_overdue(now=t + 30 * D)
     large = _page_queries(client, user)
     assert large == small
+
+
+def test_service_volunteering_points_and_dual_figures_sit_beside_the_appeal_figures(client, world):
+    from points.models import PointsRule
+    from services.tests.factories import act, ask, make_provider
+
+    PointsRule.objects.create(region=world.communities[0], key="order_wish", points=15)
+    provider = make_provider(area=[world.communities[0]])
+    wish = ask(world, kind="wish", content="想给孙子买一本新华字典。", title="一本字典")
+    act(wish, "claim", provider.user)
+    act(wish, "complete", provider.user, note="字典已送到。")
+    act(wish, "confirm", world.users["resident"], rating=5, thanks="谢谢！")
+    page = get(client, world.users["street_staff"]).content.decode()
+    sections = re.findall(r'data-figure-section="([a-z]+)"', page)
+    assert sections == ["services", "volunteering", "points", "party"]
+    values = dict(re.findall(r'data-figure="([a-z]+\.[a-z_]+)">([^<]*)<', page))
+    assert values["services.orders_handled"] == "1" and values["points.points_issued"] == "15"
+    assert "volunteering.hours" in values and "party.dual_compliance" in values
+
+    # A community's staff see their community's orders; the other community's see none of them.
+    assert dict(re.findall(r'data-figure="([a-z]+\.[a-z_]+)">([^<]*)<', get(
+        client, world.users["community_staff_other"]).content.decode()))["services.orders_handled"] == "0"

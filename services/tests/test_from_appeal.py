@@ -129,3 +129,22 @@ def test_the_conversion_page(client, world):
     client.force_login(world.users["resident"])
     other = accepted_appeal(world)
     assert client.get(f"/services/from-appeal/{other.pk}/").status_code == 403
+
+
+def test_the_appeal_page_offers_the_conversion_and_then_links_the_order(client, world):
+    from django.urls import reverse
+
+    grid_worker = world.users["grid_worker"]
+    appeal = accepted_appeal(world)
+    client.force_login(grid_worker)
+    page = client.get(reverse("appeals:detail", args=[appeal.pk])).content.decode()
+    assert reverse("services:from_appeal", args=[appeal.pk]) in page and "data-service-order" not in page
+
+    order = committed(services.order_from_appeal, grid_worker, appeal, note="换灯泡")
+    page = client.get(reverse("appeals:detail", args=[appeal.pk])).content.decode()
+    assert reverse("services:from_appeal", args=[appeal.pk]) not in page
+    assert f'data-service-order="{order.number}"' in page and reverse("services:detail", args=[order.pk]) in page
+
+    client.force_login(world.users["resident"])  # the reporter sees the order's state, and may open it as its requester
+    page = client.get(reverse("appeals:detail", args=[appeal.pk])).content.decode()
+    assert f'data-service-order="{order.number}"' in page and reverse("services:from_appeal", args=[appeal.pk]) not in page
