@@ -17,6 +17,12 @@ def _url(name: str) -> str:
         return ""
 
 
+def _leads_a_team(user) -> bool:
+    from volunteering.selectors import has_workbench
+
+    return has_workbench(user)
+
+
 @register.simple_tag(takes_context=True)
 def nav_items(context) -> list[dict]:
     request = context.get("request")
@@ -43,6 +49,10 @@ def nav_items(context) -> list[dict]:
         items += [("core:me", _("Mine")), ("appeals:report", _("Report a problem")), ("services:ask", _("Ask for help")),
                   ("services:wall", _("Wish wall")), ("volunteering:activities", _("Activities")),
                   ("points:mine", _("My points"))]
+        if hasattr(user, "provider"):
+            items.append(("services:board", _("Open orders")))
+    if not managers and _leads_a_team(user):
+        items.append(("volunteering:staff", _("Run activities")))
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")
     result = []
     for name, label in items:

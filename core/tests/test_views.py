@@ -83,3 +83,33 @@ def test_pages_send_a_strict_content_security_policy_and_no_inline_script(client
         page = response.content.decode()
         assert " onclick=" not in page and "<script>" not in page
         assert "https://" not in page.split("<body")[0]  # no CDN in the head
+
+
+def test_residents_land_on_their_home_with_what_they_can_do(client, world):
+    client.force_login(world.users["resident"])
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("core:me")
+    page = response.content.decode()
+    for name in ("appeals:report", "services:ask", "services:wall", "volunteering:activities", "points:mine"):
+        assert f'href="{reverse(name)}"' in page, name
+    # Provider and party-member entries only for those who are one.
+    assert f'class="tile" href="{reverse("services:board")}"' not in page
+    assert f'class="tile" href="{reverse("party:my_record")}"' not in page
+
+
+def test_a_party_member_who_serves_sees_the_provider_and_dual_reporting_entries(client, world):
+    from party.models import PartyMember, PartyOrg
+    from services.tests.factories import make_provider
+    from testing.factories import PersonFactory
+
+    user = world.users["resident2"]
+    user.person = PersonFactory()
+    user.save()
+    PartyMember.objects.create(person=user.person, org=PartyOrg.objects.create(name="支部", kind=PartyOrg.Kind.BRANCH),
+                               employer=world.units[0])
+    make_provider(user, area=[world.communities[0]])
+    client.force_login(user)
+    page = client.get(reverse("core:me")).content.decode()
+    assert f'class="tile" href="{reverse("services:board")}"' in page
+    assert f'class="tile" href="{reverse("party:my_record")}"' in page
+    assert f'href="{reverse("services:board")}"' in page.split("</nav>")[0]  # and in the header navigation
