@@ -150,9 +150,16 @@ class Reward(models.Model):
 
 
 class Redemption(models.Model):
+    """One hand-over at the counter. Its whole workflow is `TRANSITIONS`: a
+    redemption is done when booked, and may be cancelled once; the ledger's
+    debit and its reversal are the event rows of both steps."""
+
     class Status(models.TextChoices):
         DONE = "done", _("Handed over")
         CANCELLED = "cancelled", _("Cancelled")
+
+    # (from status, action) → to status
+    TRANSITIONS = {(Status.DONE, "cancel"): Status.CANCELLED}
 
     reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="redemptions")
     account = models.ForeignKey(PointsAccount, on_delete=models.PROTECT, related_name="redemptions")
