@@ -12,3 +12,4 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 from config.settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; production uses Argon2
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # live-server threads must not keep PostgreSQL connections open

@@ -474,4 +474,19 @@ def load(*, appeals: int = 600, seed: int = 20261122, now: dt.datetime | None = 
         build_party(world, rng)
     world.tally = build_appeals(world, rng, appeals, now)
     services.sweep_overdue(now=now)
+    build_services_and_volunteering(world, seed, now)
     return world
+
+
+def build_services_and_volunteering(world: DemoWorld, seed: int, now: dt.datetime) -> None:
+    """Orders and activities first (they earn points and count as 双报到 service), then the
+    爱心超市 that spends the points, then 双报到 and awards that read it all."""
+    from party import demo as party_demo
+    from points import demo as points_demo
+    from services import demo as services_demo
+    from volunteering import demo as volunteering_demo
+
+    for offset, (prefix, loader) in enumerate([("orders", services_demo), ("volunteering", volunteering_demo),
+                                               ("points", points_demo), ("party", party_demo)], start=1):
+        tally = loader.load(world, random.Random(seed + offset), now) or {}
+        world.tally.update({f"{prefix}_{k}": v for k, v in tally.items() if isinstance(v, int)})

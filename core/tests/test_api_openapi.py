@@ -32,6 +32,34 @@ EXPECTED = {
     ("post", "/api/v1/appeals/{appeal_id}/supervise"): {400, 404, 409},
     ("get", "/api/v1/appeals/{appeal_id}/attachments/{attachment_id}"): {404},
     ("get", "/api/v1/tasks"): set(),
+    # services: 三单制 orders, wishes, errands
+    ("get", "/api/v1/skills"): set(),
+    ("get", "/api/v1/orders"): {400},
+    ("post", "/api/v1/orders"): {400},
+    ("post", "/api/v1/orders/with-photos"): {400},
+    ("get", "/api/v1/orders/{order_id}"): {404},
+    ("post", "/api/v1/orders/{order_id}/actions/{action}"): {400, 404, 409},
+    ("post", "/api/v1/orders/{order_id}/actions/{action}/with-photos"): {400, 404, 409},
+    ("post", "/api/v1/orders/{order_id}/items/{item_id}"): {400, 404},
+    ("get", "/api/v1/orders/{order_id}/suggestions"): {404},
+    ("get", "/api/v1/orders/{order_id}/photos/{photo_id}"): {404},
+    ("get", "/api/v1/providers/me"): {404},
+    ("put", "/api/v1/providers/me"): {400},
+    ("get", "/api/v1/wishes"): {400},
+    # points: ledger, 爱心超市
+    ("get", "/api/v1/points/me"): set(),
+    ("get", "/api/v1/points/me/entries"): {400},
+    ("get", "/api/v1/points/people"): {400},
+    ("get", "/api/v1/points/people/{user_id}"): {404},
+    ("get", "/api/v1/points/people/{user_id}/entries"): {400, 404},
+    ("post", "/api/v1/points/adjustments"): {400, 404, 409},
+    ("post", "/api/v1/points/entries/{entry_id}/reverse"): {400, 404, 409},
+    ("get", "/api/v1/rewards"): {400, 404},
+    ("get", "/api/v1/redemptions"): {400},
+    ("post", "/api/v1/redemptions"): {400, 404, 409},
+    ("post", "/api/v1/redemptions/{redemption_id}/cancel"): {400, 404, 409},
+    ("get", "/api/v1/points/rules/{region_id}"): {404},
+    ("put", "/api/v1/points/rules/{region_id}"): {400, 404},
     # volunteering
     ("get", "/api/v1/teams"): {400},
     ("post", "/api/v1/teams/{team_id}/join"): {400, 404, 409},
@@ -65,7 +93,7 @@ EXPECTED = {
     ("post", "/api/v1/evaluations/{evaluation_id}/close"): {400, 404, 409},
 }
 # Open to anyone on purpose: the public wish wall and certificate checks.
-PUBLIC = {("get", "/api/v1/certificates/{code}")}
+PUBLIC = {("get", "/api/v1/certificates/{code}"), ("get", "/api/v1/wishes")}
 
 
 @pytest.fixture
