@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.models import AuditLog
@@ -99,6 +100,7 @@ def test_the_mine_page_issues_and_lists_certificates(client, world, zhang):
 def test_anyone_can_check_a_code_and_sees_only_the_certificate(client, zhang):
     cert = services.certificate_issue(actor=zhang, now=ISSUE)
     client.logout()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # logging out drops every cookie
     page = client.get("/volunteering/verify/", {"code": cert.code.lower()[:5] + "-" + cert.code.lower()[5:]})
     html = page.content.decode()
     assert page.status_code == 200
@@ -139,6 +141,7 @@ def test_staff_of_the_issuing_community_revoke_with_a_reason(client, world, zhan
     with pytest.raises(Conflict):
         services.certificate_revoke(actor=world.users["community_staff"], code=cert.code, reason="again")
     client.logout()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # logging out drops every cookie
     page = client.get("/volunteering/verify/", {"code": cert.code})
     assert "was revoked on" in page.content.decode() and "genuine and valid" not in page.content.decode()
 
