@@ -8,7 +8,6 @@ answer or a return. The expected sets are written out by hand below.
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 
 from accounts.models import Role
 from appeals import services
@@ -25,6 +24,7 @@ from testing.factories import (
     square,
     user_with_role,
 )
+from testing.module_data import rolled_back
 from testing.world import build_world
 
 ALL_STREET1 = {"g0", "g1", "g2", "g3", "lead0", "lead1+helper", "answered0", "returned1", "child", "hotline",
@@ -138,14 +138,8 @@ def build():
 
 @pytest.fixture(scope="module")
 def scene(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield build()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        yield build()
 
 
 def test_expectations_cover_every_appeal_and_actor():

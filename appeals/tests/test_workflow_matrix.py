@@ -15,7 +15,6 @@ savepoint, so an allowed action is undone before the next case.
 from dataclasses import dataclass, field
 
 import pytest
-from django.db import transaction
 from django.db.models import Count, Q
 
 from accounts.models import Role
@@ -25,6 +24,7 @@ from appeals.selectors import available_actions
 from appeals.workflow import Action, Channel, Status
 from core.errors import InvalidTransition, NotAllowed, NotFound
 from testing.factories import UnitFactory, user_with_role
+from testing.module_data import rolled_back
 from testing.world import build_world
 
 # ---------------------------------------------------------------- the rules, restated
@@ -295,18 +295,12 @@ def make_matrix() -> Matrix:
 @pytest.fixture(scope="module")
 def matrix(django_db_setup, django_db_blocker):
     """World and one appeal per variant, built once and rolled back after the module."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            m = make_matrix()
-            for name in VARIANTS:
-                m.appeals[name] = drive(m, name)
-                m.baselines[name] = snapshot(m.appeals[name].pk)
-            yield m
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        m = make_matrix()
+        for name in VARIANTS:
+            m.appeals[name] = drive(m, name)
+            m.baselines[name] = snapshot(m.appeals[name].pk)
+        yield m
 
 
 def attempt_kwargs(m: Matrix, action: str) -> dict:

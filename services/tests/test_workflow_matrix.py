@@ -12,7 +12,6 @@ outer transaction rolled back at the end; each case runs in its own savepoint.
 from dataclasses import dataclass, field
 
 import pytest
-from django.db import transaction
 
 from accounts.models import Role
 from core.errors import InvalidTransition, NotAllowed, NotFound
@@ -22,6 +21,7 @@ from services.models import OrderEvent, Provider, ServiceOrder
 from services.selectors import available_actions
 from services.workflow import Action, Status
 from testing.factories import user_with_role
+from testing.module_data import rolled_back
 from testing.world import build_world
 
 from .factories import make_provider
@@ -189,18 +189,12 @@ def snapshot(pk) -> dict:
 
 @pytest.fixture(scope="module")
 def matrix(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            m = make_matrix()
-            for name in VARIANTS:
-                m.orders[name] = drive(m, name)
-                m.baselines[name] = snapshot(m.orders[name].pk)
-            yield m
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        m = make_matrix()
+        for name in VARIANTS:
+            m.orders[name] = drive(m, name)
+            m.baselines[name] = snapshot(m.orders[name].pk)
+        yield m
 
 
 def attempt_kwargs(m: Matrix, action: str) -> dict:
