@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import home_url_name
@@ -29,20 +29,20 @@ def home(request):
 # The resident's home: what they can do, in the order they most often need it. Entries whose
 # page is not mounted are left out; `who` limits an entry to providers or party members.
 ME_TILES = [
-    ("appeals:report", _lazy("Report a problem"), _lazy("Something broken or unsafe nearby"), ""),
-    ("appeals:mine", _lazy("My appeals"), _lazy("Follow and rate what you reported"), ""),
-    ("services:ask", _lazy("Ask for help"), _lazy("Repairs, errands, a micro-wish"), ""),
-    ("services:mine", _lazy("My requests"), _lazy("Help you asked for"), ""),
-    ("services:wall", _lazy("Wish wall"), _lazy("Micro-wishes of neighbours"), ""),
-    ("services:board", _lazy("Open orders"), _lazy("Requests you can take"), "provider"),
-    ("services:jobs", _lazy("My orders"), _lazy("Orders you have taken"), "provider"),
-    ("services:provider", _lazy("Serve neighbours"), _lazy("Your skills and service area"), ""),
-    ("volunteering:activities", _lazy("Activities"), _lazy("Volunteer activities to join"), ""),
-    ("volunteering:mine", _lazy("My volunteering"), _lazy("Hours and certificates"), ""),
-    ("volunteering:teams", _lazy("Volunteer teams"), _lazy("Join a team"), ""),
-    ("points:mine", _lazy("My points"), _lazy("Balance and the 爱心超市"), ""),
-    ("party:my_record", _lazy("Dual reporting"), _lazy("Your service this quarter"), "member"),
-    ("party:evaluations", _lazy("Evaluations"), _lazy("Nominate and vote: 先锋党员, 最美庭院 …"), ""),
+    ("appeals:report", gettext_lazy("Report a problem"), gettext_lazy("Something broken or unsafe nearby"), ""),
+    ("appeals:mine", gettext_lazy("My appeals"), gettext_lazy("Follow and rate what you reported"), ""),
+    ("services:ask", gettext_lazy("Ask for help"), gettext_lazy("Repairs, errands, a micro-wish"), ""),
+    ("services:mine", gettext_lazy("My requests"), gettext_lazy("Help you asked for"), ""),
+    ("services:wall", gettext_lazy("Wish wall"), gettext_lazy("Micro-wishes of neighbours"), ""),
+    ("services:board", gettext_lazy("Open orders"), gettext_lazy("Requests you can take"), "provider"),
+    ("services:jobs", gettext_lazy("My orders"), gettext_lazy("Orders you have taken"), "provider"),
+    ("services:provider", gettext_lazy("Serve neighbours"), gettext_lazy("Your skills and service area"), ""),
+    ("volunteering:activities", gettext_lazy("Activities"), gettext_lazy("Volunteer activities to join"), ""),
+    ("volunteering:mine", gettext_lazy("My volunteering"), gettext_lazy("Hours and certificates"), ""),
+    ("volunteering:teams", gettext_lazy("Volunteer teams"), gettext_lazy("Join a team"), ""),
+    ("points:mine", gettext_lazy("My points"), gettext_lazy("Balance and the 爱心超市"), ""),
+    ("party:my_record", gettext_lazy("Dual reporting"), gettext_lazy("Your service this quarter"), "member"),
+    ("party:evaluations", gettext_lazy("Evaluations"), gettext_lazy("Nominate and vote: 先锋党员, 最美庭院 …"), ""),
 ]
 
 

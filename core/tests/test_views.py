@@ -92,6 +92,7 @@ def test_residents_land_on_their_home_with_what_they_can_do(client, world):
     page = response.content.decode()
     for name in ("appeals:report", "services:ask", "services:wall", "volunteering:activities", "points:mine"):
         assert f'href="{reverse(name)}"' in page, name
+    assert "维修、代办、微心愿" in page and "Repairs, errands" not in page  # the hints are in Chinese too
     # Provider and party-member entries only for those who are one.
     assert f'class="tile" href="{reverse("services:board")}"' not in page
     assert f'class="tile" href="{reverse("party:my_record")}"' not in page
