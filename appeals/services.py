@@ -22,6 +22,7 @@ from people.models import Unit
 from regions.models import Building, Region
 from regions.selectors import locate
 
+from . import hooks
 from .models import Answer, Appeal, AppealEvent, Attachment, Category, Rating, Supervision, Whistle
 from .selectors import acting_roles, permitted_role, visible_appeals
 from .workflow import (
@@ -38,7 +39,8 @@ from .workflow import (
     resolve_target,
 )
 
-STAFF_CHANNELS = {Channel.HOTLINE, Channel.WALK_IN, Channel.PATROL, Channel.BUILDING_HEAD}
+STAFF_CHANNELS = {Channel.HOTLINE, Channel.WALK_IN, Channel.PATROL, Channel.BUILDING_HEAD, Channel.DELIBERATION,
+                  Channel.VISIT, Channel.MEDIATION}
 MAX_WHISTLE_WORKDAYS = 60
 
 
@@ -237,6 +239,7 @@ def _transition_locked(*, pk, action, actor, note, expected_version, images, sat
     _save_images(appeal, event, images, actor)
     if not appeal.is_overdue:
         Supervision.objects.filter(appeal=appeal, cleared_at__isnull=True).update(cleared_at=now)
+    hooks.transitioned(appeal=appeal, action=action, target=target, actor=actor, now=now)
     _notify_after(appeal, action, target, actor)
     return appeal
 

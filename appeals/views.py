@@ -21,7 +21,7 @@ from core.models import AuditLog
 from regions.selectors import grids as grid_regions
 from services.selectors import can_convert_appeal, order_for_appeal, visible_orders
 
-from . import services
+from . import hooks, services
 from .forms import IMAGE_ACCEPT, ActionForm, ReportForm, SuperviseForm, WorkbenchFilterForm
 from .models import Appeal
 from .selectors import (
@@ -204,6 +204,8 @@ def _detail_context(request, appeal, *, bound: ActionForm | None = None, bound_s
         "image_accept": IMAGE_ACCEPT,
         "can_convert": can_convert_appeal(user, appeal),
         "service_order": order,
+        "linked": hooks.links_for(appeal, user),
+        "conversions": hooks.conversions_for(appeal, user),
         "can_see_order": order is not None and visible_orders(user).filter(pk=order.pk).exists(),
     }
 

@@ -82,6 +82,9 @@ class Channel(models.TextChoices):
     PATROL = "patrol", _("Grid patrol")
     BUILDING_HEAD = "building_head", _("Building head")
     OPEN311 = "open311", _("Open311 client")
+    DELIBERATION = "deliberation", _("Deliberation task")
+    VISIT = "visit", _("Home visit")
+    MEDIATION = "mediation", _("Dispute mediation")
 
 
 class Urgency(models.TextChoices):

@@ -20,6 +20,10 @@ from appeals.api import router as appeals_router
 from party.api import router as party_router
 from points.api import router as points_router
 from core.api import describe_errors, install_error_handlers
+from deliberation.api import router as deliberation_router
+from mediation.api import router as mediation_router
+from places.api import router as places_router
+from visits.api import router as visits_router
 from core.errors import NotFound
 from regions.api import router as regions_router
 from services.api import router as services_router
@@ -65,6 +69,10 @@ api.add_router("", services_router)
 api.add_router("", volunteering_router)
 api.add_router("", points_router)
 api.add_router("", party_router)
+api.add_router("", deliberation_router)
+api.add_router("", mediation_router)
+api.add_router("", visits_router)
+api.add_router("", places_router)
 
 # Registered last, so it matches only what no router above did.
 fallback_router = Router()

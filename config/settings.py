@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "points",
     "services",
     "volunteering",
+    "deliberation",
+    "mediation",
+    "visits",
+    "places",
     "insights",
     "demo",
 ]

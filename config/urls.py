@@ -13,6 +13,10 @@ urlpatterns = [
     path("volunteering/", include("volunteering.urls")),
     path("points/", include("points.urls")),
     path("party/", include("party.urls")),
+    path("deliberation/", include("deliberation.urls")),
+    path("mediation/", include("mediation.urls")),
+    path("visits/", include("visits.urls")),
+    path("places/", include("places.urls")),
     path("figures/", include("insights.urls")),
     path("", include("core.urls")),
 ]

@@ -481,12 +481,20 @@ def load(*, appeals: int = 600, seed: int = 20261122, now: dt.datetime | None = 
 def build_services_and_volunteering(world: DemoWorld, seed: int, now: dt.datetime) -> None:
     """Orders and activities first (they earn points and count as 双报到 service), then the
     爱心超市 that spends the points, then 双报到 and awards that read it all."""
+    from deliberation import demo as deliberation_demo
+    from mediation import demo as mediation_demo
     from party import demo as party_demo
+    from places import demo as places_demo
     from points import demo as points_demo
     from services import demo as services_demo
+    from visits import demo as visits_demo
     from volunteering import demo as volunteering_demo
 
-    for offset, (prefix, loader) in enumerate([("orders", services_demo), ("volunteering", volunteering_demo),
-                                               ("points", points_demo), ("party", party_demo)], start=1):
+    # Places first (meetings, mediation and visits happen in them); 双报到 last (it reads visits too).
+    # Each loader keeps its own seed offset, so adding one does not reshuffle the others.
+    loaders = [("places", places_demo, 5), ("orders", services_demo, 1), ("volunteering", volunteering_demo, 2),
+               ("points", points_demo, 3), ("deliberation", deliberation_demo, 6), ("mediation", mediation_demo, 7),
+               ("visits", visits_demo, 8), ("party", party_demo, 4)]
+    for prefix, loader, offset in loaders:
         tally = loader.load(world, random.Random(seed + offset), now) or {}
         world.tally.update({f"{prefix}_{k}": v for k, v in tally.items() if isinstance(v, int)})

@@ -507,6 +507,10 @@ SERVICE_SOURCES = (
     ("volunteering", _("Volunteering"), "volunteering.selectors.figures"),
     ("points", _("Points"), "points.selectors.figures"),
     ("party", _("Dual reporting"), "party.selectors.figures"),
+    ("deliberation", _("Deliberation"), "deliberation.selectors.figures"),
+    ("mediation", _("Dispute mediation"), "mediation.selectors.figures"),
+    ("visits", _("Visits and patrols"), "visits.selectors.figures"),
+    ("places", _("Service points"), "places.selectors.figures"),
 )
 
 

@@ -49,6 +49,7 @@ SERVICE_SOURCES = (
     "services.selectors.service_records",      # service orders, wishes and errands done as provider
     "volunteering.selectors.service_records",  # volunteer activities checked in
     "party.selectors.patrol_records",          # patrols and building-head reports recorded
+    "visits.selectors.service_records",        # home visits, door-knocking and daily patrols
 )
 
 PATROL_CHANNELS = ("patrol", "building_head")

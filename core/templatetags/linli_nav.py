@@ -39,15 +39,20 @@ def nav_items(context) -> list[dict]:
         items.append(("appeals:unit_workbench", _("Department tasks")))
     if roles & {Role.GRID_WORKER, Role.BUILDING_HEAD}:
         items.append(("appeals:my_tasks", _("My tasks")))
+    if Role.GRID_WORKER in roles:
+        items += [("visits:due", _("Visits due")), ("visits:patrol", _("Patrol"))]
     if scopes.is_admin or roles & REGION_ROLES:
         items.append(("appeals:report", _("Record an appeal")))
     if managers:
-        items += [("services:workbench", _("Service orders")), ("volunteering:staff", _("Volunteering")),
-                  ("points:counter", _("Points counter")), ("party:dual", _("Dual reporting")),
+        items += [("services:workbench", _("Service orders")), ("deliberation:workbench", _("Deliberation")),
+                  ("mediation:workbench", _("Mediation")), ("visits:overview", _("Visits")),
+                  ("volunteering:staff", _("Volunteering")), ("points:counter", _("Points counter")),
+                  ("party:dual", _("Dual reporting")), ("places:manage", _("Service points")),
                   ("insights:figures", _("Figures"))]
     elif not scopes.is_staff_member:
         items += [("core:me", _("Mine")), ("appeals:report", _("Report a problem")), ("services:ask", _("Ask for help")),
-                  ("services:wall", _("Wish wall")), ("volunteering:activities", _("Activities")),
+                  ("services:wall", _("Wish wall")), ("deliberation:list", _("Community matters")),
+                  ("volunteering:activities", _("Activities")), ("places:nearby", _("Service stations")),
                   ("points:mine", _("My points"))]
         if hasattr(user, "provider"):
             items.append(("services:board", _("Open orders")))

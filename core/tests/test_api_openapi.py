@@ -1,6 +1,7 @@
 """The published OpenAPI document tells clients every error they can get,
 and the docs page works without any CDN."""
 
+import importlib
 import re
 
 import pytest
@@ -94,6 +95,12 @@ EXPECTED = {
 }
 # Open to anyone on purpose: the public wish wall and certificate checks.
 PUBLIC = {("get", "/api/v1/certificates/{code}"), ("get", "/api/v1/wishes")}
+
+# Newer apps keep their part of the table next to their own tests.
+for _app in ("deliberation", "mediation", "visits", "places"):
+    _contract = importlib.import_module(f"{_app}.tests.api_contract")
+    EXPECTED.update(_contract.EXPECTED)
+    PUBLIC |= _contract.PUBLIC
 
 
 @pytest.fixture

@@ -184,7 +184,7 @@ def test_service_volunteering_points_and_dual_figures_sit_beside_the_appeal_figu
     act(wish, "confirm", world.users["resident"], rating=5, thanks="谢谢！")
     page = get(client, world.users["street_staff"]).content.decode()
     sections = re.findall(r'data-figure-section="([a-z]+)"', page)
-    assert sections == ["services", "volunteering", "points", "party"]
+    assert sections == ["services", "volunteering", "points", "party", "deliberation", "mediation", "visits", "places"]
     values = dict(re.findall(r'data-figure="([a-z]+\.[a-z_]+)">([^<]*)<', page))
     assert values["services.orders_handled"] == "1" and values["points.points_issued"] == "15"
     assert "volunteering.hours" in values and "party.dual_compliance" in values

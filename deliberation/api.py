@@ -1,0 +1,5 @@
+"""Deliberation over HTTP."""
+
+from ninja import Router
+
+router = Router(tags=["deliberation"])

@@ -1,0 +1,1 @@
+"""议事协商: matters raised by residents, the six-step loop, meetings and minutes."""

@@ -1,0 +1,5 @@
+"""Mediation over HTTP."""
+
+from ninja import Router
+
+router = Router(tags=["mediation"])

@@ -1,0 +1,5 @@
+"""Service points over HTTP."""
+
+from ninja import Router
+
+router = Router(tags=["places"])

@@ -1,0 +1,5 @@
+"""Visits and patrols over HTTP."""
+
+from ninja import Router
+
+router = Router(tags=["visits"])
