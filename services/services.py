@@ -166,9 +166,10 @@ def _household_place(household: Household) -> _Place:
                   lat=building.lat)
 
 
-def _place(*, actor, on_behalf: bool, household, community, grid) -> _Place:
+def _place(*, actor, on_behalf: bool, household, community, grid, visit: bool = False) -> _Place:
     """Residents ask from their household (or name their community); staff place
-    a request in a community they run, optionally by household or grid."""
+    a request in a community they run, optionally by household or grid; a grid
+    worker on a home visit, for a household of their own grid."""
     grid_region = _region(grid, Region.Level.GRID, required=False, message=_("Unknown grid."))
     if on_behalf:
         place = None
@@ -187,7 +188,9 @@ def _place(*, actor, on_behalf: bool, household, community, grid) -> _Place:
                 community = managed[0]  # staff of one community need not say which
             place = _Place(community=_region(community, Region.Level.COMMUNITY, required=True,
                                              message=_("Choose the community the request is for.")))
-        if not selectors.is_staff_for(actor, place.community.pk) and not user_scopes(actor).is_admin:
+        visiting_own_grid = (visit and place.household is not None
+                             and place.grid.pk in user_scopes(actor).regions(Role.GRID_WORKER, Region.Level.GRID))
+        if not (selectors.is_staff_for(actor, place.community.pk) or visiting_own_grid or user_scopes(actor).is_admin):
             raise NotAllowed(_("You can only record requests for the communities you work for."))
     else:
         person = getattr(actor, "person", None)
@@ -239,7 +242,8 @@ def order_submit(*, actor: User, kind: str, content: str, title: str = "", skill
     if channel == Channel.APPEAL:
         raise ValidationFailed(_("Orders from appeals are made on the appeal's page."), code="invalid")
     on_behalf = channel in STAFF_CHANNELS
-    if on_behalf and not (selectors.is_any_staff(actor) or user_scopes(actor).is_admin):
+    if on_behalf and not (selectors.is_any_staff(actor) or user_scopes(actor).is_admin
+                          or (channel == Channel.VISIT and Role.GRID_WORKER in user_scopes(actor).roles)):
         raise NotAllowed(_("Only community staff can record requests by phone or at the counter."))
     content = clean_text(content, field=_("the description"), min_length=5, max_length=2000, required=True)
     title = clean_text(title, field=_("the title"), max_length=60) or content[:30]
@@ -259,7 +263,8 @@ def order_submit(*, actor: User, kind: str, content: str, title: str = "", skill
         person = getattr(actor, "person", None)
         requester_name = (person.name if person is not None and person.name else actor.display_name)[:64]
         requester_phone = clean_phone(requester_phone) or (getattr(person, "phone", "") if person else "")
-    place = _place(actor=actor, on_behalf=on_behalf, household=household, community=community, grid=grid)
+    place = _place(actor=actor, on_behalf=on_behalf, household=household, community=community, grid=grid,
+                   visit=channel == Channel.VISIT)
     pin_lng, pin_lat = _coords(lng, lat)
     if pin_lng is not None:
         place.lng, place.lat = pin_lng, pin_lat

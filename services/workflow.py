@@ -53,9 +53,10 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("By phone")
     WALK_IN = "walk_in", _("Walk-in")
     APPEAL = "appeal", _("From an appeal")
+    VISIT = "visit", _("On a home visit")
 
 
-STAFF_CHANNELS = frozenset({Channel.PHONE, Channel.WALK_IN})
+STAFF_CHANNELS = frozenset({Channel.PHONE, Channel.WALK_IN, Channel.VISIT})
 
 
 class Action(models.TextChoices):

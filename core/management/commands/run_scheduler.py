@@ -13,6 +13,7 @@ SCHEDULE = [
     ("appeals.tasks.sweep_overdue_task", 300),
     ("volunteering.tasks.sweep_activities_task", 300),
     ("services.tasks.sweep_orders_task", 300),
+    ("visits.tasks.sweep_visits_task", 3600),
 ]
 
 
