@@ -14,6 +14,7 @@ SCHEDULE = [
     ("volunteering.tasks.sweep_activities_task", 300),
     ("services.tasks.sweep_orders_task", 300),
     ("visits.tasks.sweep_visits_task", 3600),
+    ("mediation.tasks.sweep_follow_ups_task", 3600),
 ]
 
 
