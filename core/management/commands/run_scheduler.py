@@ -15,6 +15,7 @@ SCHEDULE = [
     ("services.tasks.sweep_orders_task", 300),
     ("visits.tasks.sweep_visits_task", 3600),
     ("mediation.tasks.sweep_follow_ups_task", 3600),
+    ("deliberation.tasks.sweep_matters_task", 3600),
 ]
 
 
