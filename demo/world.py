@@ -116,10 +116,12 @@ class DemoWorld:
 
 
 ACCOUNTS = [
-    ("resident", "居民 resident of 工行南小区1号楼: reports (mobile), follows, rates"),
-    ("grid", "网格员 grid worker of 长青社区第01网格: accepts, handles, verifies (others: grid001002 … grid006012)"),
+    ("resident", "居民 resident of 工行南小区1号楼: reports (mobile), follows, rates; raises and co-signs matters (议事)"),
+    ("grid", "网格员 grid worker of 长青社区第01网格: accepts, handles, verifies; visits, 敲门行动, patrols, disputes"
+             " (others: grid001002 … grid006012)"),
     ("buildinghead", "楼栋长 building head of 工行南小区1号楼: reports for neighbours"),
-    ("changqing", "社区 长青社区 staff (also lantian, xincheng, fenghuangling, haida, tuanjie)"),
+    ("changqing", "社区 长青社区 staff: appeals, 议事 matters and meetings, mediation, visits, service points"
+                  " (also lantian, xincheng, fenghuangling, haida, tuanjie)"),
     ("street", "街道 dispatcher and leader: accepts, whistles to units, supervises, sees all figures"),
     ("unit", "部门 handler at 海勃湾区路灯管理所: claims, returns, answers (others unit-police, unit-water …)"),
     ("member", "在职党员 party member (employed at 海勃湾区路灯管理所), registered with 长青社区: takes orders and wishes (others member02 … member12)"),
