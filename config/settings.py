@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "visits",
     "places",
     "insights",
+    "integrations",
     "demo",
 ]
 

@@ -18,5 +18,7 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("places/", include("places.urls")),
     path("figures/", include("insights.urls")),
+    path("integrations/", include("integrations.urls")),
+    path("open311/v2/", include("integrations.open311_urls")),
     path("", include("core.urls")),
 ]

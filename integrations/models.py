@@ -1,0 +1,1 @@
+"""Data that flows in and out: imports, exports and the Open311 GeoReport v2 endpoint."""
