@@ -3,7 +3,7 @@ its AppealEvent and its on-commit notifications; nothing else sets `status`."""
 
 import datetime as dt
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from accounts.models import Role, User
 from accounts.selectors import user_scopes
 from core import calendar
 from core.audit import actor_name
+from core.db import busy_is_conflict, check_version
 from core.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from core.notify import notify
 from core.text import clean_phone, clean_text
@@ -169,16 +170,11 @@ def appeal_transition(*, appeal, action: str, actor: User, note: str = "", expec
         raise ValidationFailed(_("Unknown action."), code="unknown_action")
     images = check_images(files)  # before any write: a bad file saves nothing
     pk = appeal.pk if isinstance(appeal, Appeal) else appeal
-    try:
-        with transaction.atomic():
-            return _transition_locked(pk=pk, action=action, actor=actor, note=note, expected_version=expected_version,
-                                      images=images, satisfaction=satisfaction, parent=parent, lead_unit=lead_unit,
-                                      helper_units=helper_units, deadline=deadline, deadline_workdays=deadline_workdays,
-                                      now=now or timezone.now())
-    except OperationalError as exc:  # SQLite's busy timeout under heavy contention
-        if "locked" in str(exc).lower():
-            raise Conflict() from exc
-        raise
+    with busy_is_conflict(), transaction.atomic():
+        return _transition_locked(pk=pk, action=action, actor=actor, note=note, expected_version=expected_version,
+                                  images=images, satisfaction=satisfaction, parent=parent, lead_unit=lead_unit,
+                                  helper_units=helper_units, deadline=deadline, deadline_workdays=deadline_workdays,
+                                  now=now or timezone.now())
 
 
 def _transition_locked(*, pk, action, actor, note, expected_version, images, satisfaction, parent, lead_unit,
@@ -189,13 +185,7 @@ def _transition_locked(*, pk, action, actor, note, expected_version, images, sat
         raise NotFound()
     if not visible_appeals(actor).filter(pk=pk).exists():
         raise NotFound()
-    if expected_version not in (None, ""):
-        try:
-            stale = int(expected_version) != appeal.version
-        except (TypeError, ValueError):
-            stale = True  # a garbled form value is no version of this appeal: reload and retry
-        if stale:
-            raise Conflict()
+    check_version(expected_version, appeal.version)
     transition = TRANSITIONS[action]
     if appeal.status not in transition.sources:
         raise InvalidTransition(

@@ -3,16 +3,16 @@ built-in CID font STSong-Light, so no font file to ship). Both are drawn from
 one outline, so they always say the same thing."""
 
 import io
-import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import word
+
 from . import selectors
 from .models import Meeting
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-FONT = "STSong-Light"
+DOCX_TYPE = word.DOCX_TYPE
 
 
 def outline(meeting: Meeting) -> list[tuple[str, str]]:
@@ -77,15 +77,7 @@ def outline(meeting: Meeting) -> list[tuple[str, str]]:
 
 
 def minutes_docx(meeting: Meeting) -> bytes:
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "SimSun"
-    style.font.size = Pt(11)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "SimSun")
+    doc = word.new_document(11)
     for kind, text in outline(meeting):
         if kind == "title":
             doc.add_heading(text, level=0)
@@ -94,35 +86,17 @@ def minutes_docx(meeting: Meeting) -> bytes:
         else:
             doc.add_paragraph(text)
     doc.core_properties.title = meeting.title
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
-
-
-def _wrap(text: str, width: float, size: float) -> list[str]:
-    from reportlab.pdfbase import pdfmetrics
-
-    lines, line = [], ""
-    for token in re.findall(r"[^\s\u3000-\u9fff\uff00-\uffef]+\s*|\S\s*|\s+", text):
-        if line and pdfmetrics.stringWidth(line + token.rstrip(), FONT, size) > width:
-            lines.append(line.rstrip())
-            line = token.lstrip()
-        else:
-            line += token
-    if line.strip():
-        lines.append(line.rstrip())
-    return lines or [""]
+    return word.to_bytes(doc)
 
 
 def minutes_pdf(meeting: Meeting) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    from core import pdf
+
+    font = pdf.font()
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
     c.setTitle(meeting.title)
@@ -133,12 +107,12 @@ def minutes_pdf(meeting: Meeting) -> bytes:
     for kind, text in outline(meeting):
         size = sizes[kind]
         gap = 6 if kind in ("title", "heading") else 2
-        for line in _wrap(text, width - left - right - (12 if kind == "para" else 0), size):
+        for line in pdf.wrap(text, width - left - right - (12 if kind == "para" else 0), size) or [""]:
             if y - size < bottom:
                 c.showPage()
                 y = height - top
             y -= size + gap
-            c.setFont(FONT, size)
+            c.setFont(font, size)
             x = left + (12 if kind == "para" else 0)
             if kind == "title":
                 c.drawCentredString(width / 2, y, line)

@@ -15,6 +15,7 @@ from accounts.models import Role, User
 from accounts.selectors import home_community, user_scopes
 from core import calendar
 from core.audit import actor_name, audit
+from core.db import busy_is_conflict, check_version, lock_or_404
 from core.errors import Conflict, InvalidTransition, LinliError, NotAllowed, NotFound, ValidationFailed
 from core.models import AuditLog
 from core.notify import notify
@@ -89,19 +90,6 @@ def _followers(matter) -> list[User]:
     return [u for u in users if u is not None]
 
 
-def _locked(fn):
-    """SQLite's busy timeout under heavy contention is a lost race, not a crash."""
-    def inner(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except OperationalError as exc:
-            if "locked" in str(exc).lower():
-                raise Conflict() from exc
-            raise
-    inner.__doc__, inner.__name__ = fn.__doc__, fn.__name__
-    return inner
-
-
 def _region(value, level, *, message) -> Region:
     if isinstance(value, Region):
         if value.level != level:
@@ -117,14 +105,7 @@ def _region(value, level, *, message) -> Region:
 
 
 def _check_version(expected_version, current) -> None:
-    if expected_version in (None, ""):
-        return
-    try:
-        stale = int(expected_version) != current
-    except (TypeError, ValueError):
-        stale = True
-    if stale:
-        raise Conflict()
+    check_version(expected_version, current)
 
 
 def _event(matter, action, *, actor, role, from_status="", to_status="", note="", data=None, now) -> MatterEvent:
@@ -135,12 +116,7 @@ def _event(matter, action, *, actor, role, from_status="", to_status="", note=""
 
 
 def _lock_matter(pk) -> Matter:
-    if not str(pk).isdigit():
-        raise NotFound()
-    try:
-        return Matter.objects.select_for_update(of=("self",)).get(pk=pk)
-    except Matter.DoesNotExist:
-        raise NotFound()
+    return lock_or_404(Matter.objects, pk)
 
 
 def _visible_locked(pk, actor) -> Matter:
@@ -197,7 +173,7 @@ def _member(value, matter) -> PartyMember:
 
 # ---------------------------------------------------------------- 居民提事
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def matter_raise(*, actor: User, title: str = "", content: str, community=None, grid=None, on_behalf: bool = False,
                  raiser_name: str = "", appeal=None, now: dt.datetime | None = None) -> Matter:
@@ -296,16 +272,11 @@ def matter_transition(matter, action, actor, *, note: str = "", expected_version
         raise ValidationFailed(_("Put matters on an agenda and record decisions on the meeting's page; "
                                  "tasks are added on the matter's page."), code="indirect_action")
     pk = matter.pk if isinstance(matter, Matter) else matter
-    try:
-        with transaction.atomic():
-            locked = _visible_locked(pk, actor)
-            _check_version(expected_version, locked.version)
-            return _act(locked, action, actor, note=note, member=member, merge_into=merge_into,
-                        satisfaction=satisfaction, now=now or timezone.now())
-    except OperationalError as exc:
-        if "locked" in str(exc).lower():
-            raise Conflict() from exc
-        raise
+    with busy_is_conflict(), transaction.atomic():
+        locked = _visible_locked(pk, actor)
+        _check_version(expected_version, locked.version)
+        return _act(locked, action, actor, note=note, member=member, merge_into=merge_into,
+                    satisfaction=satisfaction, now=now or timezone.now())
 
 
 def _act(matter: Matter, action: Action, actor, *, note="", member=None, merge_into=None, satisfaction="",
@@ -460,7 +431,7 @@ def _system(matter: Matter, action: Action, *, note: str = "", data=None, now) -
 
 # ---------------------------------------------------------------- 附议 and 居民评事
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def matter_cosign(*, matter, actor: User, now: dt.datetime | None = None) -> CoSign:
     """附议: support a neighbour's matter, once. Two taps at once: one co-sign."""
@@ -486,7 +457,7 @@ def matter_cosign(*, matter, actor: User, now: dt.datetime | None = None) -> CoS
     return cosign
 
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def matter_rate(*, matter, actor: User, satisfaction: str, comment: str = "",
                 now: dt.datetime | None = None) -> MatterRating:
@@ -521,7 +492,7 @@ def matter_rate(*, matter, actor: User, satisfaction: str, comment: str = "",
 
 # ---------------------------------------------------------------- 党员监事
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def check_record(*, matter, actor: User, note: str, photos=(), now: dt.datetime | None = None) -> Check:
     """党员监事: a party member of the community records a progress check, with photos."""
@@ -568,29 +539,27 @@ def _deadline(value, now) -> dt.date:
     return value
 
 
+def _active(model, value, message: str, code: str):
+    """An active `model` row, given as itself or its pk; None when no value is given."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, model):
+        return value
+    found = model.objects.filter(pk=value, is_active=True).first() if str(value).strip().isdigit() else None
+    if found is None:
+        raise ValidationFailed(message, code=code)
+    return found
+
+
 def _unit(value) -> Unit | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, Unit):
-        return value
-    unit = Unit.objects.filter(pk=value, is_active=True).first() if str(value).strip().isdigit() else None
-    if unit is None:
-        raise ValidationFailed(_("Unknown unit."), code="unknown_unit")
-    return unit
+    return _active(Unit, value, _("Unknown unit."), "unknown_unit")
 
 
-def _owner_user(value, matter) -> User | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, User):
-        return value
-    user = User.objects.filter(pk=value, is_active=True).first() if str(value).strip().isdigit() else None
-    if user is None:
-        raise ValidationFailed(_("Unknown person."), code="unknown_user")
-    return user
+def _owner_user(value) -> User | None:
+    return _active(User, value, _("Unknown person."), "unknown_user")
 
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def task_add(*, matter, actor: User, title: str, detail: str = "", owner_unit=None, owner_user=None, deadline=None,
              decision=None, now: dt.datetime | None = None) -> Task:
@@ -607,7 +576,7 @@ def task_add(*, matter, actor: User, title: str, detail: str = "", owner_unit=No
     title = clean_text(title, field=_("the task"), min_length=2, max_length=120, required=True)
     detail = clean_text(detail, field=_("the task details"), max_length=2000)
     unit = _unit(owner_unit)
-    person = _owner_user(owner_user, locked)
+    person = _owner_user(owner_user)
     if unit is None and person is None:
         raise ValidationFailed(_("Choose who owns the task: a unit or a person."), code="owner_required")
     due = _deadline(deadline, now)
@@ -631,15 +600,10 @@ def task_add(*, matter, actor: User, title: str, detail: str = "", owner_unit=No
 
 
 def _lock_task(pk) -> Task:
-    if not str(pk).isdigit():
-        raise NotFound()
-    try:
-        return Task.objects.select_for_update(of=("self",)).select_related("owner_unit", "owner_user").get(pk=pk)
-    except Task.DoesNotExist:
-        raise NotFound()
+    return lock_or_404(Task.objects.select_related("owner_unit", "owner_user"), pk)
 
 
-@_locked
+@busy_is_conflict()
 def task_transition(task, action, actor, *, note: str = "", progress=None, expected_version=None,
                     now: dt.datetime | None = None) -> Task:
     """Report progress on, finish, reopen or cancel one task; the matter follows
@@ -731,7 +695,7 @@ def _follow_tasks(matter: Matter, *, now) -> None:
 
 # ---------------------------------------------------------------- task → whistle
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def task_whistle(*, task, actor: User, category=None, deadline_workdays=None, note: str = "",
                  now: dt.datetime | None = None):
@@ -866,7 +830,7 @@ def _place(value, community):
     return place
 
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def meeting_plan(*, actor: User, community, starts_at, title: str = "", kind: str = MeetingKind.RED_DAY, place=None,
                  venue: str = "", host: str = "", recorder: str = "", now: dt.datetime | None = None) -> Meeting:
@@ -906,12 +870,7 @@ def meeting_plan(*, actor: User, community, starts_at, title: str = "", kind: st
 def _lock_meeting(pk, actor) -> Meeting:
     if actor is None or not actor.is_authenticated:
         raise NotAllowed()
-    if not str(pk).isdigit():
-        raise NotFound()
-    try:
-        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("community").get(pk=pk)
-    except Meeting.DoesNotExist:
-        raise NotFound()
+    meeting = lock_or_404(Meeting.objects.select_related("community"), pk)
     if not selectors.visible_meetings(actor).filter(pk=pk).exists():
         raise NotFound()
     if not selectors.is_staff_for(actor, meeting.community_id) and not user_scopes(actor).is_admin:
@@ -923,7 +882,7 @@ def _pk(obj):
     return obj.pk if hasattr(obj, "pk") else obj
 
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def meeting_transition(*, meeting, action, actor: User, note: str = "", expected_version=None,
                        now: dt.datetime | None = None) -> Meeting:
@@ -961,7 +920,7 @@ def meeting_transition(*, meeting, action, actor: User, note: str = "", expected
     return locked
 
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def meeting_minutes(*, meeting, actor: User, minutes: str, host: str = "", recorder: str = "",
                     now: dt.datetime | None = None) -> Meeting:
@@ -980,7 +939,7 @@ def meeting_minutes(*, meeting, actor: User, minutes: str, host: str = "", recor
     return locked
 
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def meeting_invite(*, meeting, actor: User, party: str, name: str = "", user=None, unit=None,
                    now: dt.datetime | None = None) -> Invitation:
@@ -993,7 +952,7 @@ def meeting_invite(*, meeting, actor: User, party: str, name: str = "", user=Non
     except ValueError:
         raise ValidationFailed(_("Choose who is invited."), code="bad_party")
     unit_obj = _unit(unit)
-    user_obj = _owner_user(user, None)
+    user_obj = _owner_user(user)
     name = clean_text(name, field=_("the name"), max_length=100)
     if not name:
         name = unit_obj.name if unit_obj else (user_obj.display_name if user_obj else "")
@@ -1010,7 +969,7 @@ def meeting_invite(*, meeting, actor: User, party: str, name: str = "", user=Non
     return invitation
 
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def meeting_attendance(*, meeting, actor: User, present, now: dt.datetime | None = None) -> Meeting:
     """Attendance of a held meeting: the listed invitations came, the others did not."""
@@ -1032,7 +991,7 @@ def meeting_attendance(*, meeting, actor: User, present, now: dt.datetime | None
     return locked
 
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def agenda_add(*, meeting, matter, actor: User, now: dt.datetime | None = None) -> AgendaItem:
     """联席议事: put an accepted matter of the community on a planned meeting's agenda."""
@@ -1055,7 +1014,7 @@ def agenda_add(*, meeting, matter, actor: User, now: dt.datetime | None = None) 
     return item
 
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def agenda_remove(*, meeting, matter, actor: User, note: str, now: dt.datetime | None = None) -> Matter:
     now = now or timezone.now()
@@ -1082,7 +1041,7 @@ def _votes(value, label) -> int:
     return n
 
 
-@_locked
+@busy_is_conflict()
 @transaction.atomic
 def decision_record(*, meeting, matter, actor: User, text: str, votes_for, votes_against, votes_abstain,
                     now: dt.datetime | None = None) -> Decision:

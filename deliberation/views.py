@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import home_community, managed_communities, user_scopes
-from core.errors import LinliError, NotFound
+from core.errors import LinliError
+from core.http import or_404
 from people.models import Unit
 
 from . import documents, selectors, services
@@ -37,10 +38,7 @@ DANGER = {Action.DECLINE, Action.MERGE, Action.UNSCHEDULE}
 
 
 def _matter_or_404(user, pk) -> Matter:
-    try:
-        return selectors.get_matter(user, pk)
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
+    return or_404(selectors.get_matter, user, pk)
 
 
 def _is_staff(user) -> bool:
@@ -165,10 +163,7 @@ def detail(request, pk):
 
 def _redo(request, pk, e: LinliError, error_for: str):
     """Show the matter page again with the error next to the form and the input kept."""
-    try:
-        matter = selectors.get_matter(request.user, pk)
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
+    matter = or_404(selectors.get_matter, request.user, pk)
     return render(request, "deliberation/detail.html",
                   _detail_context(request, matter, error=e.message, error_for=error_for, posted=request.POST),
                   status=e.status)
@@ -176,6 +171,17 @@ def _redo(request, pk, e: LinliError, error_for: str):
 
 def _back(pk, anchor=""):
     return redirect(reverse("deliberation:detail", args=[pk]) + (f"#{anchor}" if anchor else ""))
+
+
+def _run(request, pk, call, error_for: str, success: str, anchor=""):
+    """A form on the matter page: run the service call, then back to the page (at
+    `anchor`) with `success`, or the page again with the error by the form."""
+    try:
+        call()
+    except LinliError as e:
+        return _redo(request, pk, e, error_for)
+    messages.success(request, success)
+    return _back(pk, anchor)
 
 
 @login_required
@@ -199,38 +205,29 @@ def act(request, pk, action):
 @require_POST
 def cosign(request, pk):
     matter = _matter_or_404(request.user, pk)
-    try:
-        services.matter_cosign(matter=matter, actor=request.user)
-    except LinliError as e:
-        return _redo(request, pk, e, "cosign")
-    messages.success(request, _("Thank you for your support."))
-    return _back(pk)
+    return _run(request, pk, lambda: services.matter_cosign(matter=matter, actor=request.user), "cosign",
+                _("Thank you for your support."))
 
 
 @login_required
 @require_POST
 def rate(request, pk):
     matter = _matter_or_404(request.user, pk)
-    try:
-        services.matter_rate(matter=matter, actor=request.user, satisfaction=request.POST.get("satisfaction", ""),
-                             comment=request.POST.get("comment", ""))
-    except LinliError as e:
-        return _redo(request, pk, e, "rate")
-    messages.success(request, _("Thank you, your rating is recorded."))
-    return _back(pk)
+    p = request.POST
+    return _run(request, pk, lambda: services.matter_rate(matter=matter, actor=request.user,
+                                                          satisfaction=p.get("satisfaction", ""),
+                                                          comment=p.get("comment", "")),
+                "rate", _("Thank you, your rating is recorded."))
 
 
 @login_required
 @require_POST
 def check(request, pk):
     matter = _matter_or_404(request.user, pk)
-    try:
-        services.check_record(matter=matter, actor=request.user, note=request.POST.get("note", ""),
-                              photos=request.FILES.getlist("photos"))
-    except LinliError as e:
-        return _redo(request, pk, e, "check")
-    messages.success(request, _("Your check is recorded."))
-    return _back(pk, "checks")
+    return _run(request, pk, lambda: services.check_record(matter=matter, actor=request.user,
+                                                           note=request.POST.get("note", ""),
+                                                           photos=request.FILES.getlist("photos")),
+                "check", _("Your check is recorded."), "checks")
 
 
 @login_required
@@ -238,21 +235,14 @@ def check(request, pk):
 def task_add(request, pk):
     matter = _matter_or_404(request.user, pk)
     p = request.POST
-    try:
-        services.task_add(matter=matter, actor=request.user, title=p.get("title", ""), detail=p.get("detail", ""),
-                          owner_unit=p.get("owner_unit") or None, owner_user=p.get("owner_user") or None,
-                          deadline=p.get("deadline", ""))
-    except LinliError as e:
-        return _redo(request, pk, e, "task_add")
-    messages.success(request, _("Task added."))
-    return _back(pk, "tasks")
+    return _run(request, pk, lambda: services.task_add(
+        matter=matter, actor=request.user, title=p.get("title", ""), detail=p.get("detail", ""),
+        owner_unit=p.get("owner_unit") or None, owner_user=p.get("owner_user") or None, deadline=p.get("deadline", "")),
+        "task_add", _("Task added."), "tasks")
 
 
 def _task_matter_pk(request, task_pk) -> int:
-    try:
-        return selectors.get_task(request.user, task_pk).matter_id
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
+    return or_404(selectors.get_task, request.user, task_pk).matter_id
 
 
 @login_required
@@ -260,13 +250,10 @@ def _task_matter_pk(request, task_pk) -> int:
 def task_act(request, task_pk, action):
     matter_pk = _task_matter_pk(request, task_pk)
     p = request.POST
-    try:
-        services.task_transition(task_pk, action, request.user, note=p.get("note", ""), progress=p.get("progress"),
-                                 expected_version=p.get("expected_version"))
-    except LinliError as e:
-        return _redo(request, matter_pk, e, f"task-{task_pk}-{action}")
-    messages.success(request, _("Task updated."))
-    return _back(matter_pk, "tasks")
+    return _run(request, matter_pk, lambda: services.task_transition(
+        task_pk, action, request.user, note=p.get("note", ""), progress=p.get("progress"),
+        expected_version=p.get("expected_version")),
+        f"task-{task_pk}-{action}", _("Task updated."), "tasks")
 
 
 @login_required
@@ -303,10 +290,7 @@ def from_appeal(request, appeal_pk):
     """Community staff raise an open appeal as a matter (the appeal page links here)."""
     from appeals.selectors import get_appeal
 
-    try:
-        appeal = get_appeal(request.user, appeal_pk)
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
+    appeal = or_404(get_appeal, request.user, appeal_pk)
     existing = Matter.objects.filter(source_appeal=appeal).first()
     if existing is not None and selectors.visible_matters(request.user).filter(pk=existing.pk).exists():
         messages.info(request, _("This appeal is already matter %(n)s.") % {"n": existing.number})
@@ -389,10 +373,7 @@ def _meeting_context(request, meeting, *, error="", error_for="", posted=None) -
 
 @login_required
 def meeting(request, pk):
-    try:
-        m = selectors.get_meeting(request.user, pk)
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
+    m = or_404(selectors.get_meeting, request.user, pk)
     return render(request, "deliberation/meeting.html", _meeting_context(request, m))
 
 
@@ -401,10 +382,7 @@ def meeting(request, pk):
 def meeting_act(request, pk, op):
     """One write on a meeting: hold, cancel, agenda, invite, attendance, minutes, decision."""
     user = request.user
-    try:
-        m = selectors.get_meeting(user, pk)
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
+    m = or_404(selectors.get_meeting, user, pk)
     p = request.POST
     try:
         if op in ("hold", "cancel"):
@@ -438,10 +416,7 @@ def meeting_act(request, pk, op):
 
 @login_required
 def meeting_export(request, pk, fmt):
-    try:
-        m = selectors.get_meeting(request.user, pk)
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
+    m = or_404(selectors.get_meeting, request.user, pk)
     if fmt == "docx":
         content, ctype = documents.minutes_docx(m), documents.DOCX_TYPE
     elif fmt == "pdf":

@@ -3,16 +3,15 @@ or PDF via reportlab's built-in CID font STSong-Light. Drawn from the stored
 agreement, so the same agreement always prints the same text."""
 
 import io
-import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import word
+
 from .models import Agreement
 
-FORMATS = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-           "pdf": "application/pdf"}
-FONT = "STSong-Light"
+FORMATS = {"docx": word.DOCX_TYPE, "pdf": "application/pdf"}
 
 
 def filename(agreement: Agreement, fmt: str) -> str:
@@ -47,17 +46,11 @@ def _content(agreement: Agreement) -> dict:
 
 
 def docx_bytes(agreement: Agreement) -> bytes:
-    from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
     from docx.shared import Pt
 
     c = _content(agreement)
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "SimSun"
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "SimSun")
-    style.font.size = Pt(12)
+    doc = word.new_document(12)
     heading = doc.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = heading.add_run(c["title"])
@@ -80,36 +73,24 @@ def docx_bytes(agreement: Agreement) -> bytes:
         doc.add_paragraph("")
     end = doc.add_paragraph(f"{c['committee']}\n{c['date_label']}：{c['date']}")
     end.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return word.to_bytes(doc)
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
-    from reportlab.pdfbase import pdfmetrics
+    """Each line of `text` wrapped by width; a blank line stays a blank line."""
+    from core.pdf import wrap
 
-    lines = []
-    for paragraph in text.splitlines() or [""]:
-        line = ""
-        for token in re.findall(r"[^\s\u3000-\u9fff\uff00-\uffef]+\s*|\S\s*|\s+", paragraph):
-            if line and pdfmetrics.stringWidth(line + token.rstrip(), FONT, size) > width:
-                lines.append(line.rstrip())
-                line = token.lstrip()
-            else:
-                line += token
-        lines.append(line.rstrip())
-    return lines
+    return [part for paragraph in text.splitlines() or [""] for part in wrap(paragraph, width, size) or [""]]
 
 
 def pdf_bytes(agreement: Agreement) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    from core.pdf import font
+
+    cjk = font()
     c = _content(agreement)
     buf = io.BytesIO()
     pdf = canvas.Canvas(buf, pagesize=A4)
@@ -120,12 +101,12 @@ def pdf_bytes(agreement: Agreement) -> bytes:
 
     def line(text: str, size: float = 12, gap: float = 7 * mm, centre: bool = False):
         nonlocal y
-        pdf.setFont(FONT, size)
+        pdf.setFont(cjk, size)
         for part in _wrap(text, right - left, size):
             if y < 25 * mm:
                 pdf.showPage()
                 y = height - 25 * mm
-                pdf.setFont(FONT, size)
+                pdf.setFont(cjk, size)
             if centre:
                 pdf.drawCentredString(width / 2, y, part)
             else:
@@ -133,7 +114,7 @@ def pdf_bytes(agreement: Agreement) -> bytes:
             y -= gap
 
     line(c["title"], 20, 10 * mm, centre=True)
-    pdf.setFont(FONT, 10)
+    pdf.setFont(cjk, 10)
     pdf.drawRightString(right, y, c["number"])
     y -= 10 * mm
     line(c["parties_h"], 13)
@@ -152,7 +133,7 @@ def pdf_bytes(agreement: Agreement) -> bytes:
     y -= 6 * mm
     for s in c["signatures"]:
         line(s, gap=14 * mm)
-    pdf.setFont(FONT, 12)
+    pdf.setFont(cjk, 12)
     pdf.drawRightString(right, max(y, 30 * mm), c["committee"])
     pdf.drawRightString(right, max(y, 30 * mm) - 7 * mm, f"{c['date_label']}：{c['date']}")
     pdf.showPage()

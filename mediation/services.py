@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.selectors import user_scopes
 from core.audit import actor_name, audit
+from core.db import busy_is_conflict, check_version, lock_or_404
 from core.errors import Conflict, InvalidTransition, LinliError, NotAllowed, NotFound, ValidationFailed
 from core.models import AuditLog
 from core.notify import notify
@@ -71,44 +72,18 @@ def _event(dispute, *, action, actor, role="", now, note="", data=None, from_sta
         role=role, at=now, note=note, data=data or {})
 
 
-def _wrap_locked(fn):
-    """SQLite's busy timeout under contention is a lost race, not a 500."""
-    try:
-        return fn()
-    except OperationalError as exc:
-        if "locked" in str(exc).lower():
-            raise Conflict() from exc
-        raise
-
-
-def _lock(pk) -> Dispute:
-    if not str(pk).isdigit():
-        raise NotFound()
-    try:
-        return Dispute.objects.select_for_update(of=("self",)).get(pk=pk)
-    except Dispute.DoesNotExist:
-        raise NotFound()
-
-
 def _locked_visible(actor, dispute) -> Dispute:
     if actor is None or not actor.is_authenticated:
         raise NotAllowed()
     pk = dispute.pk if isinstance(dispute, Dispute) else dispute
-    locked = _lock(pk)
+    locked = lock_or_404(Dispute.objects, pk)
     if not selectors.visible_disputes(actor).filter(pk=locked.pk).exists():
         raise NotFound()
     return locked
 
 
 def _check_version(dispute: Dispute, expected_version) -> None:
-    if expected_version in (None, ""):
-        return
-    try:
-        stale = int(expected_version) != dispute.version
-    except (TypeError, ValueError):
-        stale = True
-    if stale:
-        raise Conflict()
+    check_version(expected_version, dispute.version)
 
 
 # ---------------------------------------------------------------- input checks
@@ -309,35 +284,32 @@ def risk_set(*, actor: User, dispute, level: str, reason: str, expected_version=
     now = now or timezone.now()
     level = _choice(level, Risk, _("Choose low, medium or high risk."), "bad_risk")
 
-    def run():
-        with transaction.atomic():
-            locked = _locked_visible(actor, dispute)
-            _check_version(locked, expected_version)
-            if not selectors.is_supervisor(actor, locked):
-                raise NotAllowed(_("Only community or street staff can change the risk level."))
-            if not locked.is_open:
-                raise InvalidTransition(_("The dispute is finished; its risk level can no longer change."))
-            why = clean_text(reason, field=_("the reason"), max_length=500, required=True)
-            old = locked.risk_level
-            if level == old:
-                raise ValidationFailed(_("The risk level is already %(l)s.") % {"l": Risk(level).label},
-                                       code="unchanged")
-            below_rule = RISK_ORDER[level] < RISK_ORDER[Risk(locked.risk_rule_level)]
-            fields = {"risk_level": level, "risk_note": why, "updated_at": now, "version": locked.version + 1}
-            if level == Risk.HIGH:
-                fields["risk_alerted_at"] = now
-            Dispute.objects.filter(pk=locked.pk).update(**fields)
-            for k, v in fields.items():
-                setattr(locked, k, v)
-            _event(locked, action="risk", actor=actor, role=DisputeRole.HANDLER, now=now, note=why,
-                   data={"from": old, "to": level, "by": "hand", "below_rule": below_rule})
-            audit(actor=actor, action=AuditLog.Action.UPDATE, obj=locked, before={"risk_level": old},
-                  after={"risk_level": level, "below_rule": below_rule}, note=f"mediation.risk_set: {why}")
-            if level == Risk.HIGH:
-                _alert(locked, actor, [why])
-            return locked
-
-    return _wrap_locked(run)
+    with busy_is_conflict(), transaction.atomic():
+        locked = _locked_visible(actor, dispute)
+        _check_version(locked, expected_version)
+        if not selectors.is_supervisor(actor, locked):
+            raise NotAllowed(_("Only community or street staff can change the risk level."))
+        if not locked.is_open:
+            raise InvalidTransition(_("The dispute is finished; its risk level can no longer change."))
+        why = clean_text(reason, field=_("the reason"), max_length=500, required=True)
+        old = locked.risk_level
+        if level == old:
+            raise ValidationFailed(_("The risk level is already %(l)s.") % {"l": Risk(level).label},
+                                   code="unchanged")
+        below_rule = RISK_ORDER[level] < RISK_ORDER[Risk(locked.risk_rule_level)]
+        fields = {"risk_level": level, "risk_note": why, "updated_at": now, "version": locked.version + 1}
+        if level == Risk.HIGH:
+            fields["risk_alerted_at"] = now
+        Dispute.objects.filter(pk=locked.pk).update(**fields)
+        for k, v in fields.items():
+            setattr(locked, k, v)
+        _event(locked, action="risk", actor=actor, role=DisputeRole.HANDLER, now=now, note=why,
+               data={"from": old, "to": level, "by": "hand", "below_rule": below_rule})
+        audit(actor=actor, action=AuditLog.Action.UPDATE, obj=locked, before={"risk_level": old},
+              after={"risk_level": level, "below_rule": below_rule}, note=f"mediation.risk_set: {why}")
+        if level == Risk.HIGH:
+            _alert(locked, actor, [why])
+        return locked
 
 
 # ---------------------------------------------------------------- record
@@ -369,37 +341,34 @@ def dispute_record(*, actor, title: str, description: str, dispute_type: str, so
         if appeal is None:
             raise ValidationFailed(_("Unknown appeal."), code="unknown_appeal")
 
-    def run():
-        with transaction.atomic():
-            community_region, grid_region = _placement(actor, grid=grid, community=community, source_appeal=appeal)
-            dispute = Dispute.objects.create(
-                title=title, description=description, dispute_type=dispute_type, source=source,
-                source_appeal=appeal, street_id=community_region.parent_id, community=community_region,
-                grid=grid_region, level=Level.GRID if grid_region else Level.COMMUNITY, status=Status.RECORDED,
-                status_since=now, recorded_by=actor, created_at=now, updated_at=now,
-                address=(appeal.address if appeal else "")[:200],
-            )
-            dispute.number = _number(dispute, now)
-            Dispute.objects.filter(pk=dispute.pk).update(number=dispute.number)
-            for i, p in enumerate(party_list):
-                Party.objects.create(dispute=dispute, name=p.name, phone=p.phone, person=p.person, role=p.role,
-                                     sort=i)
-            _event(dispute, action="record", actor=actor, now=now, from_status="",
-                   data={"source": source, "type": dispute_type, "appeal": appeal.number if appeal else None,
-                         "parties": len(party_list)})
-            audit(actor=actor, action=AuditLog.Action.CREATE, obj=dispute,
-                  after={"source": source, "type": dispute_type, "status": Status.RECORDED,
-                         "appeal": appeal.pk if appeal else None})
-            _apply_rule(dispute, _assess(dispute, [p.__dict__ | {"person_id": p.person.pk if p.person else None}
-                                                   for p in party_list], now), actor=actor, now=now)
-            holders = selectors.staff_of([dispute.community_id], Role.COMMUNITY_STAFF)
-            if grid_region is not None:
-                holders += selectors.staff_of([grid_region.pk], Role.GRID_WORKER)
-            notify([u for u in holders if u != actor], verb="dispute_new",
-                   title=_("New dispute to mediate: %(t)s") % {"t": dispute.title}, url=_url(dispute))
-            return dispute
-
-    return _wrap_locked(run)
+    with busy_is_conflict(), transaction.atomic():
+        community_region, grid_region = _placement(actor, grid=grid, community=community, source_appeal=appeal)
+        dispute = Dispute.objects.create(
+            title=title, description=description, dispute_type=dispute_type, source=source,
+            source_appeal=appeal, street_id=community_region.parent_id, community=community_region,
+            grid=grid_region, level=Level.GRID if grid_region else Level.COMMUNITY, status=Status.RECORDED,
+            status_since=now, recorded_by=actor, created_at=now, updated_at=now,
+            address=(appeal.address if appeal else "")[:200],
+        )
+        dispute.number = _number(dispute, now)
+        Dispute.objects.filter(pk=dispute.pk).update(number=dispute.number)
+        for i, p in enumerate(party_list):
+            Party.objects.create(dispute=dispute, name=p.name, phone=p.phone, person=p.person, role=p.role,
+                                 sort=i)
+        _event(dispute, action="record", actor=actor, now=now, from_status="",
+               data={"source": source, "type": dispute_type, "appeal": appeal.number if appeal else None,
+                     "parties": len(party_list)})
+        audit(actor=actor, action=AuditLog.Action.CREATE, obj=dispute,
+              after={"source": source, "type": dispute_type, "status": Status.RECORDED,
+                     "appeal": appeal.pk if appeal else None})
+        _apply_rule(dispute, _assess(dispute, [p.__dict__ | {"person_id": p.person.pk if p.person else None}
+                                               for p in party_list], now), actor=actor, now=now)
+        holders = selectors.staff_of([dispute.community_id], Role.COMMUNITY_STAFF)
+        if grid_region is not None:
+            holders += selectors.staff_of([grid_region.pk], Role.GRID_WORKER)
+        notify([u for u in holders if u != actor], verb="dispute_new",
+               title=_("New dispute to mediate: %(t)s") % {"t": dispute.title}, url=_url(dispute))
+        return dispute
 
 
 # ---------------------------------------------------------------- the workflow
@@ -443,13 +412,10 @@ def dispute_transition(*, dispute, action: str, actor: User, note: str = "", exp
                 signed_copy=checked)
     now = now or timezone.now()
 
-    def run():
-        with transaction.atomic():
-            locked = _locked_visible(actor, dispute)
-            _check_version(locked, expected_version)
-            return _transition_locked(locked, action, actor, note, args, now)
-
-    return _wrap_locked(run)
+    with busy_is_conflict(), transaction.atomic():
+        locked = _locked_visible(actor, dispute)
+        _check_version(locked, expected_version)
+        return _transition_locked(locked, action, actor, note, args, now)
 
 
 def _transition_locked(dispute: Dispute, action: Action, actor, note: str, args: dict, now) -> Dispute:
@@ -705,25 +671,22 @@ def mediator_add(*, actor: User, dispute, user=None, name: str = "", kind: str =
     """Add a member to the 1+3+N team: an account (grid worker, party member …) or an outside name."""
     now = now or timezone.now()
 
-    def run():
-        with transaction.atomic():
-            locked = _locked_visible(actor, dispute)
-            if not selectors.can_add_mediator(actor, locked):
-                raise NotAllowed(_("Only staff holding this dispute can change its mediation team."))
-            ctx = _Ctx(dispute=locked, actor=actor, role=DisputeRole.HANDLER, note="", now=now, args={})
-            mediator = _new_mediator(ctx, user=_user_arg(user), name=name, kind=kind, is_lead=bool(is_lead))
-            Dispute.objects.filter(pk=locked.pk).update(updated_at=now)
-            _event(locked, action="mediator", actor=actor, role=DisputeRole.HANDLER, now=now,
-                   data={"mediator": mediator.name, "kind": mediator.kind, "lead": mediator.is_lead})
-            audit(actor=actor, action=AuditLog.Action.CREATE, obj=mediator, object_repr=f"{locked.number} {mediator}",
-                  after={"dispute": locked.pk, "kind": mediator.kind}, note="mediation.mediator_add")
-            if mediator.user_id and mediator.user != actor:
-                notify([mediator.user], verb="dispute_mediator",
-                       title=_("You are on the mediation team of dispute %(n)s: %(t)s") % {
-                           "n": locked.number, "t": locked.title}, url=_url(locked))
-            return mediator
-
-    return _wrap_locked(run)
+    with busy_is_conflict(), transaction.atomic():
+        locked = _locked_visible(actor, dispute)
+        if not selectors.can_add_mediator(actor, locked):
+            raise NotAllowed(_("Only staff holding this dispute can change its mediation team."))
+        ctx = _Ctx(dispute=locked, actor=actor, role=DisputeRole.HANDLER, note="", now=now, args={})
+        mediator = _new_mediator(ctx, user=_user_arg(user), name=name, kind=kind, is_lead=bool(is_lead))
+        Dispute.objects.filter(pk=locked.pk).update(updated_at=now)
+        _event(locked, action="mediator", actor=actor, role=DisputeRole.HANDLER, now=now,
+               data={"mediator": mediator.name, "kind": mediator.kind, "lead": mediator.is_lead})
+        audit(actor=actor, action=AuditLog.Action.CREATE, obj=mediator, object_repr=f"{locked.number} {mediator}",
+              after={"dispute": locked.pk, "kind": mediator.kind}, note="mediation.mediator_add")
+        if mediator.user_id and mediator.user != actor:
+            notify([mediator.user], verb="dispute_mediator",
+                   title=_("You are on the mediation team of dispute %(n)s: %(t)s") % {
+                       "n": locked.number, "t": locked.title}, url=_url(locked))
+        return mediator
 
 
 def _place_arg(value, dispute: Dispute):
@@ -743,33 +706,30 @@ def session_record(*, actor: User, dispute, notes: str, held_at=None, place=None
     was said is read by the risk rules too (a threat made at the table counts)."""
     now = now or timezone.now()
 
-    def run():
-        with transaction.atomic():
-            locked = _locked_visible(actor, dispute)
-            if locked.status not in SESSION_STATES:
-                raise InvalidTransition(_("Sessions are recorded while the dispute is being mediated."))
-            if not selectors.can_record_session(actor, locked):
-                raise NotAllowed(_("Only staff holding this dispute or its mediators can do this."))
-            text = clean_text(notes, field=_("the session notes"), min_length=5, max_length=4000, required=True)
-            who = clean_text(attendees, field=_("the attendees"), max_length=400)
-            where = clean_text(location, field=_("the location"), max_length=200)
-            held = _when(held_at, now=now, field_name=_("The session time"))
-            room = _place_arg(place, locked)
-            if locked.status == Status.ACCEPTED:
-                _transition_locked(locked, Action.START, actor, "", {}, now)
-            session = Session.objects.create(dispute=locked, held_at=held, place=room, location=where,
-                                             attendees=who, notes=text, recorded_by=actor, created_at=now)
-            Dispute.objects.filter(pk=locked.pk).update(updated_at=now)
-            role = selectors.permitted_role(actor, locked, Action.AGREE) or ""
-            _event(locked, action="session", actor=actor, role=role, now=now, note=text[:500],
-                   data={"session": session.pk, "place": room.pk if room else None})
-            audit(actor=actor, action=AuditLog.Action.CREATE, obj=session,
-                  object_repr=f"{locked.number} session", after={"dispute": locked.pk}, note="mediation.session")
-            parties = list(locked.parties.all())
-            _apply_rule(locked, _assess(locked, parties, now, extra_text=text), actor=actor, now=now, role=role)
-            return session
-
-    return _wrap_locked(run)
+    with busy_is_conflict(), transaction.atomic():
+        locked = _locked_visible(actor, dispute)
+        if locked.status not in SESSION_STATES:
+            raise InvalidTransition(_("Sessions are recorded while the dispute is being mediated."))
+        if not selectors.can_record_session(actor, locked):
+            raise NotAllowed(_("Only staff holding this dispute or its mediators can do this."))
+        text = clean_text(notes, field=_("the session notes"), min_length=5, max_length=4000, required=True)
+        who = clean_text(attendees, field=_("the attendees"), max_length=400)
+        where = clean_text(location, field=_("the location"), max_length=200)
+        held = _when(held_at, now=now, field_name=_("The session time"))
+        room = _place_arg(place, locked)
+        if locked.status == Status.ACCEPTED:
+            _transition_locked(locked, Action.START, actor, "", {}, now)
+        session = Session.objects.create(dispute=locked, held_at=held, place=room, location=where,
+                                         attendees=who, notes=text, recorded_by=actor, created_at=now)
+        Dispute.objects.filter(pk=locked.pk).update(updated_at=now)
+        role = selectors.permitted_role(actor, locked, Action.AGREE) or ""
+        _event(locked, action="session", actor=actor, role=role, now=now, note=text[:500],
+               data={"session": session.pk, "place": room.pk if room else None})
+        audit(actor=actor, action=AuditLog.Action.CREATE, obj=session,
+              object_repr=f"{locked.number} session", after={"dispute": locked.pk}, note="mediation.session")
+        parties = list(locked.parties.all())
+        _apply_rule(locked, _assess(locked, parties, now, extra_text=text), actor=actor, now=now, role=role)
+        return session
 
 
 def follow_up_record(*, actor: User, dispute, holds, note: str, visited_at=None, close: bool = False,
@@ -786,35 +746,32 @@ def follow_up_record(*, actor: User, dispute, holds, note: str, visited_at=None,
     if holds not in (True, False):
         raise ValidationFailed(_("Say whether the agreement holds."), code="holds_required")
 
-    def run():
-        with transaction.atomic():
-            locked = _locked_visible(actor, dispute)
-            _check_version(locked, expected_version)
-            if locked.status != Status.FOLLOWING_UP:
-                raise InvalidTransition(_("Follow-up visits are recorded once the signed agreement is in."))
-            if not selectors.can_record_follow_up(actor, locked):
-                raise NotAllowed(_("Only staff holding this dispute or its mediators can do this."))
-            text = clean_text(note, field=_("the follow-up note"), min_length=2, max_length=2000, required=True)
-            visited = _when(visited_at, now=now, field_name=_("The visit time"))
-            agreement = selectors.current_agreement(locked)
-            follow_up = FollowUp.objects.create(dispute=locked, agreement=agreement, visited_at=visited,
-                                                holds=holds, note=text, recorded_by=actor)
-            role = selectors.permitted_role(actor, locked, Action.REOPEN) or ""
-            _event(locked, action="follow_up", actor=actor, role=role, now=now, note=text,
-                   data={"follow_up": follow_up.pk, "holds": holds})
-            audit(actor=actor, action=AuditLog.Action.CREATE, obj=follow_up,
-                  object_repr=f"{locked.number} follow-up", after={"dispute": locked.pk, "holds": holds},
-                  note="mediation.follow_up")
-            if not holds:
-                _transition_locked(locked, Action.REOPEN, actor, text, {}, now)
-            else:
-                Dispute.objects.filter(pk=locked.pk).update(follow_up_due=None, updated_at=now)
-                locked.follow_up_due = None
-                if close:
-                    _transition_locked(locked, Action.CLOSE, actor, "", {}, now)
-            return follow_up
-
-    return _wrap_locked(run)
+    with busy_is_conflict(), transaction.atomic():
+        locked = _locked_visible(actor, dispute)
+        _check_version(locked, expected_version)
+        if locked.status != Status.FOLLOWING_UP:
+            raise InvalidTransition(_("Follow-up visits are recorded once the signed agreement is in."))
+        if not selectors.can_record_follow_up(actor, locked):
+            raise NotAllowed(_("Only staff holding this dispute or its mediators can do this."))
+        text = clean_text(note, field=_("the follow-up note"), min_length=2, max_length=2000, required=True)
+        visited = _when(visited_at, now=now, field_name=_("The visit time"))
+        agreement = selectors.current_agreement(locked)
+        follow_up = FollowUp.objects.create(dispute=locked, agreement=agreement, visited_at=visited,
+                                            holds=holds, note=text, recorded_by=actor)
+        role = selectors.permitted_role(actor, locked, Action.REOPEN) or ""
+        _event(locked, action="follow_up", actor=actor, role=role, now=now, note=text,
+               data={"follow_up": follow_up.pk, "holds": holds})
+        audit(actor=actor, action=AuditLog.Action.CREATE, obj=follow_up,
+              object_repr=f"{locked.number} follow-up", after={"dispute": locked.pk, "holds": holds},
+              note="mediation.follow_up")
+        if not holds:
+            _transition_locked(locked, Action.REOPEN, actor, text, {}, now)
+        else:
+            Dispute.objects.filter(pk=locked.pk).update(follow_up_due=None, updated_at=now)
+            locked.follow_up_due = None
+            if close:
+                _transition_locked(locked, Action.CLOSE, actor, "", {}, now)
+        return follow_up
 
 
 # ---------------------------------------------------------------- appeal → dispute
@@ -834,33 +791,28 @@ def dispute_from_appeal(*, actor: User, appeal, dispute_type: str, parties=(), t
         raise NotAllowed()
     appeal_id = appeal.pk if isinstance(appeal, Appeal) else appeal
 
-    def run():
-        with transaction.atomic():
-            if not str(appeal_id).isdigit():
-                raise NotFound()
-            locked = Appeal.objects.select_for_update(of=("self",)).filter(pk=appeal_id).first()
-            if locked is None or not visible_appeals(actor).filter(pk=locked.pk).exists():
-                raise NotFound()
-            if Dispute.objects.filter(source_appeal_id=locked.pk).exclude(status=Status.WITHDRAWN).exists():
-                raise Conflict(_("This appeal is already being mediated as a dispute."), code="already_converted")
-            if not selectors.can_convert_appeal(actor, locked):
-                if locked.status not in selectors.CONVERTIBLE_APPEAL_STATES:
-                    raise InvalidTransition(_("Only an accepted or in-progress appeal can be mediated as a dispute."))
-                raise NotAllowed(_("Only the grid worker or community staff handling this appeal can do this."))
-            description = locked.content if not note else f"{locked.content}\n\n{note}"
-            dispute = dispute_record(actor=actor, title=title or locked.title, description=description[:4000],
-                                     dispute_type=dispute_type, source=Source.APPEAL, parties=parties,
-                                     source_appeal=locked, now=now)
-            if locked.status == AppealStatus.ACCEPTED:
-                appeal_transition(appeal=locked.pk, action="handle", actor=actor, now=now,
-                                  note=_("Handled as dispute %(n)s.") % {"n": dispute.number})
-            if locked.reporter_id:
-                notify([locked.reporter], verb="dispute_from_appeal",
-                       title=_("Your appeal %(a)s is being mediated") % {"a": locked.number},
-                       url=reverse("appeals:detail", args=[locked.pk]))
-            return dispute
-
-    return _wrap_locked(run)
+    with busy_is_conflict(), transaction.atomic():
+        locked = lock_or_404(Appeal.objects, appeal_id)
+        if not visible_appeals(actor).filter(pk=locked.pk).exists():
+            raise NotFound()
+        if Dispute.objects.filter(source_appeal_id=locked.pk).exclude(status=Status.WITHDRAWN).exists():
+            raise Conflict(_("This appeal is already being mediated as a dispute."), code="already_converted")
+        if not selectors.can_convert_appeal(actor, locked):
+            if locked.status not in selectors.CONVERTIBLE_APPEAL_STATES:
+                raise InvalidTransition(_("Only an accepted or in-progress appeal can be mediated as a dispute."))
+            raise NotAllowed(_("Only the grid worker or community staff handling this appeal can do this."))
+        description = locked.content if not note else f"{locked.content}\n\n{note}"
+        dispute = dispute_record(actor=actor, title=title or locked.title, description=description[:4000],
+                                 dispute_type=dispute_type, source=Source.APPEAL, parties=parties,
+                                 source_appeal=locked, now=now)
+        if locked.status == AppealStatus.ACCEPTED:
+            appeal_transition(appeal=locked.pk, action="handle", actor=actor, now=now,
+                              note=_("Handled as dispute %(n)s.") % {"n": dispute.number})
+        if locked.reporter_id:
+            notify([locked.reporter], verb="dispute_from_appeal",
+                   title=_("Your appeal %(a)s is being mediated") % {"a": locked.number},
+                   url=reverse("appeals:detail", args=[locked.pk]))
+        return dispute
 
 
 # ---------------------------------------------------------------- personal data

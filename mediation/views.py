@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import LinliError, NotFound
+from core.http import or_404
 
 from . import documents, selectors, services
 from .forms import (
@@ -36,10 +37,7 @@ def _staff_or_404(user):
 
 
 def _dispute_or_404(user, pk) -> Dispute:
-    try:
-        return selectors.get_dispute(user, pk)
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
+    return or_404(selectors.get_dispute, user, pk)
 
 
 # ---------------------------------------------------------------- workbench and record
@@ -90,10 +88,7 @@ def from_appeal(request, appeal_pk):
     """转为矛盾纠纷调解: the appeal page links here."""
     from appeals.selectors import get_appeal
 
-    try:
-        appeal = get_appeal(request.user, appeal_pk)
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
+    appeal = or_404(get_appeal, request.user, appeal_pk)
     existing = selectors.disputes_for_appeal(appeal).exclude(status=Status.WITHDRAWN).first()
     if existing is not None and selectors.visible_disputes(request.user).filter(pk=existing.pk).exists():
         messages.info(request, _("This appeal is already being mediated as dispute %(n)s.") % {"n": existing.number})
@@ -200,56 +195,47 @@ def act(request, pk, action):
     return redirect("mediation:workbench")
 
 
+def _submit(request, pk, make_form, form_key: str, service, success, anchor: str = ""):
+    """One of the detail page's forms: run its service on the dispute and go back to
+    the page (at `anchor`), or show the page again with the form and its error.
+    `success` is the message, or a function of what the service returned."""
+    dispute = _dispute_or_404(request.user, pk)
+    form = make_form(dispute)
+    try:
+        result = service(actor=request.user, dispute=dispute, **form.service_kwargs())
+    except LinliError as e:
+        return _fail(request, pk, e, **{form_key: form})
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect(reverse("mediation:detail", args=[pk]) + anchor)
+
+
 @login_required
 @require_POST
 def session(request, pk):
-    dispute = _dispute_or_404(request.user, pk)
-    form = SessionForm(request.POST, dispute=dispute)
-    try:
-        services.session_record(actor=request.user, dispute=dispute, **form.service_kwargs())
-    except LinliError as e:
-        return _fail(request, pk, e, session_form=form)
-    messages.success(request, _("Session recorded."))
-    return redirect(reverse("mediation:detail", args=[pk]) + "#sessions")
+    return _submit(request, pk, lambda d: SessionForm(request.POST, dispute=d), "session_form",
+                   services.session_record, _("Session recorded."), "#sessions")
 
 
 @login_required
 @require_POST
 def follow_up(request, pk):
-    dispute = _dispute_or_404(request.user, pk)
-    form = FollowUpForm(request.POST)
-    try:
-        services.follow_up_record(actor=request.user, dispute=dispute, **form.service_kwargs())
-    except LinliError as e:
-        return _fail(request, pk, e, follow_form=form)
-    messages.success(request, _("Follow-up visit recorded."))
-    return redirect(reverse("mediation:detail", args=[pk]) + "#follow-ups")
+    return _submit(request, pk, lambda d: FollowUpForm(request.POST), "follow_form",
+                   services.follow_up_record, _("Follow-up visit recorded."), "#follow-ups")
 
 
 @login_required
 @require_POST
 def mediator(request, pk):
-    dispute = _dispute_or_404(request.user, pk)
-    form = MediatorForm(request.POST, dispute=dispute)
-    try:
-        added = services.mediator_add(actor=request.user, dispute=dispute, **form.service_kwargs())
-    except LinliError as e:
-        return _fail(request, pk, e, mediator_form=form)
-    messages.success(request, _("%(n)s joined the mediation team.") % {"n": added.name})
-    return redirect(reverse("mediation:detail", args=[pk]) + "#team")
+    return _submit(request, pk, lambda d: MediatorForm(request.POST, dispute=d), "mediator_form",
+                   services.mediator_add,
+                   lambda added: _("%(n)s joined the mediation team.") % {"n": added.name}, "#team")
 
 
 @login_required
 @require_POST
 def risk(request, pk):
-    dispute = _dispute_or_404(request.user, pk)
-    form = RiskForm(request.POST)
-    try:
-        services.risk_set(actor=request.user, dispute=dispute, **form.service_kwargs())
-    except LinliError as e:
-        return _fail(request, pk, e, risk_form=form)
-    messages.success(request, _("Risk level changed."))
-    return redirect("mediation:detail", pk=pk)
+    return _submit(request, pk, lambda d: RiskForm(request.POST), "risk_form",
+                   services.risk_set, _("Risk level changed."))
 
 
 @login_required

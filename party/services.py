@@ -10,9 +10,8 @@ EvaluationEvent). Which state changes are possible is decided by
 """
 
 import datetime as dt
-from functools import wraps
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.selectors import home_community, manages_community
 from core.audit import actor_name, audit
+from core.db import serialised
 from core.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from core.notify import notify
 from core.text import clean_text
@@ -46,20 +46,6 @@ from .workflow import DualStatus, EvaluationStatus, NominationStatus, allowed, r
 MAX_WINNERS = 50
 MAX_VOTES_PER_VOTER = 20
 MAX_AWARD_POINTS = 1000
-
-
-def _serialised(fn):
-    """Run in one transaction; SQLite's busy timeout under contention becomes a clean Conflict."""
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            with transaction.atomic():
-                return fn(*args, **kwargs)
-        except OperationalError as exc:
-            if "locked" in str(exc).lower():
-                raise Conflict() from exc
-            raise
-    return wrapper
 
 
 # ---------------------------------------------------------------- input
@@ -156,7 +142,7 @@ def _staff_of(community_ids) -> list[User]:
 
 # ---------------------------------------------------------------- 双报到
 
-@_serialised
+@serialised
 def dual_report_register(*, actor: User, kind: str = DualReport.Kind.MEMBER, community=None, member=None, unit=None,
                          note: str = "", now: dt.datetime | None = None) -> DualReport:
     """Register an in-service member (themself, or by community staff) or an
@@ -248,7 +234,7 @@ def _register_unit(*, actor, community, unit, note, now) -> DualReport:
         raise Conflict(_("This unit has just been registered by someone else."), code="already_registered")
 
 
-@_serialised
+@serialised
 def dual_report_end(*, actor: User, report, note: str = "", now: dt.datetime | None = None) -> DualReport:
     """End a registration (moved away, changed employer). Staff of the community
     may end any; a member may end their own."""
@@ -277,7 +263,7 @@ def dual_report_end(*, actor: User, report, note: str = "", now: dt.datetime | N
 
 # ---------------------------------------------------------------- 共建项目
 
-@_serialised
+@serialised
 def project_create(*, actor: User, unit, community, title: str, description: str = "", target: str = "",
                    due_date=None, pledged_at=None, now: dt.datetime | None = None) -> CoBuildingProject:
     """A co-building pledge between a unit registered with the community and the community."""
@@ -311,7 +297,7 @@ def project_create(*, actor: User, unit, community, title: str, description: str
     return project
 
 
-@_serialised
+@serialised
 def project_update(*, actor: User, project, progress, note: str, expected_version=None,
                    now: dt.datetime | None = None) -> ProjectUpdate:
     """Report progress (0–100 %); 100 % marks the project done."""
@@ -344,7 +330,7 @@ def project_update(*, actor: User, project, progress, note: str, expected_versio
 
 # ---------------------------------------------------------------- member profile: plaque, served households, honours
 
-@_serialised
+@serialised
 def plaque_update(*, actor: User, member, pledge: str = "", is_public: bool = False) -> PartyMember:
     """The member writes their pledge and chooses whether the plaque (亮身份) is
     public. Staff of their community may take a plaque down, not put one up or
@@ -385,7 +371,7 @@ def _household(*, household=None, building=None, entrance=1, room="") -> Househo
     return found
 
 
-@_serialised
+@serialised
 def served_household_add(*, actor: User, member, household=None, building=None, entrance=1, room="") -> Household:
     """Community staff record a household the 党员中心户 looks after."""
     actor = _authenticated(actor)
@@ -408,7 +394,7 @@ def served_household_add(*, actor: User, member, household=None, building=None, 
     return found
 
 
-@_serialised
+@serialised
 def served_household_remove(*, actor: User, member, household) -> None:
     actor = _authenticated(actor)
     member = _pk(member, PartyMember)
@@ -421,7 +407,7 @@ def served_household_remove(*, actor: User, member, household) -> None:
     audit(actor=actor, action="party.member.served_remove", obj=member, before={"household": found.pk})
 
 
-@_serialised
+@serialised
 def award_record(*, actor: User, person, title: str, community, awarded_on=None, note: str = "",
                  now: dt.datetime | None = None) -> Award:
     """An honour given outside an evaluation (e.g. by the district), recorded by community staff."""
@@ -460,7 +446,7 @@ def _check_version(record, expected_version):
         raise Conflict()
 
 
-@_serialised
+@serialised
 def evaluation_create(*, actor: User, community, title: str, kind: str, nominate_until, vote_until,
                       description: str = "", winners=3, votes_per_voter=1, award_points=0,
                       now: dt.datetime | None = None) -> Evaluation:
@@ -522,7 +508,7 @@ def _nominee(evaluation: Evaluation, *, person, name, building) -> Person:
     return found
 
 
-@_serialised
+@serialised
 def nomination_create(*, actor: User, evaluation, reason: str, person=None, name: str = "", building=None,
                       now: dt.datetime | None = None) -> Nomination:
     """Residents of the community (and its staff) nominate while nominations are open.
@@ -557,7 +543,7 @@ def nomination_create(*, actor: User, evaluation, reason: str, person=None, name
     return nomination
 
 
-@_serialised
+@serialised
 def nomination_review(*, actor: User, nomination, decision: str, note: str = "",
                       now: dt.datetime | None = None) -> Nomination:
     """Staff approve a nomination (it goes on the ballot) or reject it, while the evaluation is open."""
@@ -593,7 +579,7 @@ def nomination_review(*, actor: User, nomination, decision: str, note: str = "",
     return nomination
 
 
-@_serialised
+@serialised
 def evaluation_open_voting(*, actor: User, evaluation, expected_version=None,
                            now: dt.datetime | None = None) -> Evaluation:
     """Staff end nominations and open the ballot of approved nominations."""
@@ -620,7 +606,7 @@ def evaluation_open_voting(*, actor: User, evaluation, expected_version=None,
     return evaluation
 
 
-@_serialised
+@serialised
 def vote_cast(*, actor: User, nomination, now: dt.datetime | None = None) -> Vote:
     """A resident of the community votes for an approved nomination: once per
     nomination, at most `votes_per_voter` in the evaluation. Votes on one
@@ -662,7 +648,7 @@ def standings(evaluation: Evaluation):
         vote_count=Count("votes")).order_by("-vote_count", "created_at", "pk")
 
 
-@_serialised
+@serialised
 def evaluation_close(*, actor: User, evaluation, expected_version=None, now: dt.datetime | None = None) -> list[Award]:
     """Staff close the vote: the top `winners` approved nominations with at least
     one vote receive an Award (ties broken by the earlier nomination), winners

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.selectors import manages_community, user_scopes
 from core.audit import audit
+from core.db import lock_or_404
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from core.text import clean_phone, clean_text
 from regions.models import Region
@@ -48,9 +49,7 @@ def can_manage(user, region: Region | None) -> bool:
 
 
 def _locked_place(actor, place_id) -> Place:
-    place = Place.objects.select_for_update().select_related("region").filter(pk=_id(place_id)).first()
-    if place is None:
-        raise NotFound()
+    place = lock_or_404(Place.objects.select_related("region"), _id(place_id))
     if not can_manage(actor, place.region):
         if place.is_public and place.is_active:
             raise NotAllowed(_("Only the staff of this place's community or street may change it."))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import LinliError, NotFound
+from core.http import or_404
 
 from . import selectors, services
 from .forms import NearbyForm, PlaceForm, SpecialDayForm, UseForm
@@ -145,10 +146,7 @@ def create(request):
 
 
 def _manageable_or_404(user, pk) -> Place:
-    try:
-        return selectors.get_manageable(user, pk)
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
+    return or_404(selectors.get_manageable, user, pk)
 
 
 @login_required
@@ -184,29 +182,32 @@ def _after(request, place, error=None):
     return redirect(reverse("places:edit", args=[place.pk]) + "#" + (request.POST.get("anchor") or "top")[:20])
 
 
+def _run(request, place, call, success: str):
+    """A small form of the edit page: run the service call, then back to the page
+    with `success` or with the error."""
+    try:
+        call()
+    except LinliError as e:
+        return _after(request, place, e.message)
+    messages.success(request, success)
+    return _after(request, place)
+
+
 @login_required
 @require_POST
 def special_day(request, pk):
     place = _manageable_or_404(request.user, pk)
     form = SpecialDayForm(request.POST)
-    try:
-        services.special_day_set(place.pk, actor=request.user, **form.service_kwargs())
-    except LinliError as e:
-        return _after(request, place, e.message)
-    messages.success(request, _("The exception is saved."))
-    return _after(request, place)
+    return _run(request, place, lambda: services.special_day_set(place.pk, actor=request.user, **form.service_kwargs()),
+                _("The exception is saved."))
 
 
 @login_required
 @require_POST
 def special_day_remove(request, pk, day_pk):
     place = _manageable_or_404(request.user, pk)
-    try:
-        services.special_day_remove(place.pk, day_pk, actor=request.user)
-    except LinliError as e:
-        return _after(request, place, e.message)
-    messages.success(request, _("The exception is removed."))
-    return _after(request, place)
+    return _run(request, place, lambda: services.special_day_remove(place.pk, day_pk, actor=request.user),
+                _("The exception is removed."))
 
 
 @login_required
@@ -214,12 +215,8 @@ def special_day_remove(request, pk, day_pk):
 def use(request, pk):
     place = _manageable_or_404(request.user, pk)
     form = UseForm(request.POST)
-    try:
-        services.use_record(place.pk, actor=request.user, **form.service_kwargs())
-    except LinliError as e:
-        return _after(request, place, e.message)
-    messages.success(request, _("The count is saved."))
-    return _after(request, place)
+    return _run(request, place, lambda: services.use_record(place.pk, actor=request.user, **form.service_kwargs()),
+                _("The count is saved."))
 
 
 @login_required
@@ -228,13 +225,11 @@ def set_active(request, pk, op):
     if op not in ("activate", "deactivate"):
         raise Http404(_("Not found, or you cannot see it."))
     place = _manageable_or_404(request.user, pk)
-    try:
-        services.place_set_active(place.pk, actor=request.user, active=op == "activate",
-                                  note=request.POST.get("note") or "",
-                                  expected_version=request.POST.get("version") or None)
-    except LinliError as e:
-        return _after(request, place, e.message)
-    messages.success(request, _("The place is back on the map.") if op == "activate"
-                     else _("The place is deactivated and no longer shown to the public."))
-    return _after(request, place)
+    active = op == "activate"
+    note, version = request.POST.get("note") or "", request.POST.get("version") or None
+    return _run(request, place,
+                lambda: services.place_set_active(place.pk, actor=request.user, active=active, note=note,
+                                                  expected_version=version),
+                _("The place is back on the map.") if active
+                else _("The place is deactivated and no longer shown to the public."))
 

@@ -19,6 +19,7 @@ from accounts.models import Role, User
 from accounts.selectors import home_community, user_scopes
 from core import calendar
 from core.audit import actor_name, audit
+from core.db import busy_is_conflict, check_version, lock_or_404
 from core.errors import Conflict, InvalidTransition, LinliError, NotAllowed, NotFound, ValidationFailed
 from core.models import AuditLog
 from core.notify import notify
@@ -354,24 +355,14 @@ def order_transition(order, action, actor, *, note: str = "", expected_version=N
                                code="photos_not_allowed")
     images = check_images(files)  # before any write: a bad file saves nothing
     pk = order.pk if isinstance(order, ServiceOrder) else order
-    try:
-        with transaction.atomic():
-            return _transition_locked(pk=pk, action=action, actor=actor, note=note, expected_version=expected_version,
-                                      provider=provider, rating=rating, thanks=thanks, images=images,
-                                      now=now or timezone.now())
-    except OperationalError as exc:  # SQLite's busy timeout under heavy contention
-        if "locked" in str(exc).lower():
-            raise Conflict() from exc
-        raise
+    with busy_is_conflict(), transaction.atomic():
+        return _transition_locked(pk=pk, action=action, actor=actor, note=note, expected_version=expected_version,
+                                  provider=provider, rating=rating, thanks=thanks, images=images,
+                                  now=now or timezone.now())
 
 
 def _lock(pk) -> ServiceOrder:
-    if not str(pk).isdigit():
-        raise NotFound()
-    try:
-        return ServiceOrder.objects.select_for_update(of=("self",)).select_related("community").get(pk=pk)
-    except ServiceOrder.DoesNotExist:
-        raise NotFound()
+    return lock_or_404(ServiceOrder.objects.select_related("community"), pk)
 
 
 def _transition_locked(*, pk, action, actor, note, expected_version, provider, rating, thanks, images, now):
@@ -386,13 +377,7 @@ def _transition_locked(*, pk, action, actor, note, expected_version, provider, r
                 and selectors.provider_serves(provider_self, order))):
             raise InvalidTransition(_("This order is no longer open to claim."))
         raise NotFound()
-    if expected_version not in (None, ""):
-        try:
-            stale = int(expected_version) != order.version
-        except (TypeError, ValueError):
-            stale = True  # a garbled form value is no version of this order: reload and retry
-        if stale:
-            raise Conflict()
+    check_version(expected_version, order.version)
     transition = TRANSITIONS[action]
     if order.status not in transition.sources:
         raise InvalidTransition(
@@ -740,71 +725,64 @@ def order_from_appeal(actor: User, appeal, kind: str = Kind.SERVICE, skills=(), 
     if actor is None or not actor.is_authenticated:
         raise NotAllowed()
     appeal_id = appeal.pk if isinstance(appeal, Appeal) else appeal
-    try:
-        with transaction.atomic():
-            if not str(appeal_id).isdigit():
-                raise NotFound()
-            locked = Appeal.objects.select_for_update(of=("self",)).filter(pk=appeal_id).first()
-            if locked is None or not visible_appeals(actor).filter(pk=locked.pk).exists():
-                raise NotFound()
-            if ServiceOrder.objects.filter(appeal_id=locked.pk).exists():
-                raise Conflict(_("This appeal has already been turned into a service order."), code="already_converted")
-            if not selectors.can_convert_appeal(actor, locked):
-                if locked.status not in (AppealStatus.ACCEPTED, AppealStatus.IN_PROGRESS):
-                    raise InvalidTransition(_("Only an accepted or in-progress appeal can be turned into a service order."))
-                raise NotAllowed(_("Only the grid worker or community staff handling this appeal can turn it into "
-                                   "a service order."))
-            try:
-                kind = Kind(kind or Kind.SERVICE)
-            except ValueError:
-                raise ValidationFailed(_("Choose a service, a micro-wish or an errand."), code="invalid")
-            note = clean_text(note, field=_("the note"), max_length=2000)
-            needed = _skills(skills)
-            item_names = _items(items)
-            if kind == Kind.ERRAND and not item_names:
-                raise ValidationFailed(_("List the documents the errand needs, one per line."), code="items_required")
-            if kind != Kind.ERRAND and item_names:
-                raise ValidationFailed(_("Only errands carry a checklist of documents."), code="items_not_errand")
-            if locked.status == AppealStatus.ACCEPTED:
-                appeal_transition(appeal=locked.pk, action="handle", actor=actor, now=now,
-                                  note=_("Handled as a service order."))
-                locked.refresh_from_db()
-            content = locked.content if not note else f"{locked.content}\n\n{note}"
-            status = Status.OPEN if kind == Kind.WISH else Status.REQUESTED
-            try:
-                with transaction.atomic():
-                    order = ServiceOrder.objects.create(
-                        kind=kind, title=locked.title[:120], content=content[:4000], status=status, status_since=now,
-                        requester=locked.reporter, requester_name=locked.reporter_name,
-                        requester_phone=locked.reporter_phone, community=locked.community, grid=locked.grid,
-                        address=locked.address or (str(locked.building) if locked.building_id else ""),
-                        lng=locked.lng, lat=locked.lat, channel=Channel.APPEAL, recorded_by=actor, appeal=locked,
-                        created_at=now, updated_at=now,
-                    )
-            except IntegrityError:
-                raise Conflict(_("This appeal has already been turned into a service order."), code="already_converted")
-            order.number = _number(order, now)
-            ServiceOrder.objects.filter(pk=order.pk).update(number=order.number)
-            order.skills.set(needed)
-            ErrandItem.objects.bulk_create([ErrandItem(order=order, name=n, sort=i) for i, n in enumerate(item_names)])
-            OrderEvent.objects.create(
-                order=order, action="submit", from_status="", to_status=status, actor=actor,
-                actor_name=actor_name(actor), role=OrderRole.STAFF, at=now, note=note,
-                data={"kind": kind, "channel": Channel.APPEAL, "appeal": locked.number,
-                      "skills": [s.code for s in needed]},
-            )
-            audit(actor=actor, action=AuditLog.Action.CREATE, obj=order,
-                  after={"kind": kind, "status": status, "appeal": locked.pk}, note="services.from_appeal")
-            if kind == Kind.WISH:
-                _notify_board(order, exclude=actor)
-            notify([locked.reporter] if locked.reporter_id else [], verb="order_from_appeal",
-                   title=_("Your appeal %(a)s will be handled as service order %(n)s") % {
-                       "a": locked.number, "n": order.number}, url=_url(order))
-            return order
-    except OperationalError as exc:
-        if "locked" in str(exc).lower():
-            raise Conflict() from exc
-        raise
+    with busy_is_conflict(), transaction.atomic():
+        locked = lock_or_404(Appeal.objects, appeal_id)
+        if not visible_appeals(actor).filter(pk=locked.pk).exists():
+            raise NotFound()
+        if ServiceOrder.objects.filter(appeal_id=locked.pk).exists():
+            raise Conflict(_("This appeal has already been turned into a service order."), code="already_converted")
+        if not selectors.can_convert_appeal(actor, locked):
+            if locked.status not in (AppealStatus.ACCEPTED, AppealStatus.IN_PROGRESS):
+                raise InvalidTransition(_("Only an accepted or in-progress appeal can be turned into a service order."))
+            raise NotAllowed(_("Only the grid worker or community staff handling this appeal can turn it into "
+                               "a service order."))
+        try:
+            kind = Kind(kind or Kind.SERVICE)
+        except ValueError:
+            raise ValidationFailed(_("Choose a service, a micro-wish or an errand."), code="invalid")
+        note = clean_text(note, field=_("the note"), max_length=2000)
+        needed = _skills(skills)
+        item_names = _items(items)
+        if kind == Kind.ERRAND and not item_names:
+            raise ValidationFailed(_("List the documents the errand needs, one per line."), code="items_required")
+        if kind != Kind.ERRAND and item_names:
+            raise ValidationFailed(_("Only errands carry a checklist of documents."), code="items_not_errand")
+        if locked.status == AppealStatus.ACCEPTED:
+            appeal_transition(appeal=locked.pk, action="handle", actor=actor, now=now,
+                              note=_("Handled as a service order."))
+            locked.refresh_from_db()
+        content = locked.content if not note else f"{locked.content}\n\n{note}"
+        status = Status.OPEN if kind == Kind.WISH else Status.REQUESTED
+        try:
+            with transaction.atomic():
+                order = ServiceOrder.objects.create(
+                    kind=kind, title=locked.title[:120], content=content[:4000], status=status, status_since=now,
+                    requester=locked.reporter, requester_name=locked.reporter_name,
+                    requester_phone=locked.reporter_phone, community=locked.community, grid=locked.grid,
+                    address=locked.address or (str(locked.building) if locked.building_id else ""),
+                    lng=locked.lng, lat=locked.lat, channel=Channel.APPEAL, recorded_by=actor, appeal=locked,
+                    created_at=now, updated_at=now,
+                )
+        except IntegrityError:
+            raise Conflict(_("This appeal has already been turned into a service order."), code="already_converted")
+        order.number = _number(order, now)
+        ServiceOrder.objects.filter(pk=order.pk).update(number=order.number)
+        order.skills.set(needed)
+        ErrandItem.objects.bulk_create([ErrandItem(order=order, name=n, sort=i) for i, n in enumerate(item_names)])
+        OrderEvent.objects.create(
+            order=order, action="submit", from_status="", to_status=status, actor=actor,
+            actor_name=actor_name(actor), role=OrderRole.STAFF, at=now, note=note,
+            data={"kind": kind, "channel": Channel.APPEAL, "appeal": locked.number,
+                  "skills": [s.code for s in needed]},
+        )
+        audit(actor=actor, action=AuditLog.Action.CREATE, obj=order,
+              after={"kind": kind, "status": status, "appeal": locked.pk}, note="services.from_appeal")
+        if kind == Kind.WISH:
+            _notify_board(order, exclude=actor)
+        notify([locked.reporter] if locked.reporter_id else [], verb="order_from_appeal",
+               title=_("Your appeal %(a)s will be handled as service order %(n)s") % {
+                   "a": locked.number, "n": order.number}, url=_url(order))
+        return order
 
 
 # ---------------------------------------------------------------- providers

@@ -7,10 +7,9 @@ imports can replay the past through the same rules.
 """
 
 import datetime as dt
-from functools import wraps
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role as AccountRole
 from accounts.models import User
 from core.audit import actor_name, audit
+from core.db import busy_is_conflict, check_version, lock_or_404
 from core.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from core.models import AuditLog
 from core.notify import notify
@@ -55,19 +55,6 @@ MAX_TAGS = 10
 MAX_ROUTE_POINTS = 2000
 MAX_BACKDATE_DAYS = 31
 MAX_CAMPAIGN_DAYS = 366
-
-
-def _conflict_on_lock(fn):
-    """SQLite's busy timeout under contention is a lost race, not a crash."""
-    @wraps(fn)
-    def inner(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except OperationalError as exc:
-            if "locked" in str(exc).lower():
-                raise Conflict() from exc
-            raise
-    return inner
 
 
 def _authed(actor) -> None:
@@ -126,13 +113,7 @@ def _apply(machine: str, obj, action: str, actor, *, note: str = "", now: dt.dat
     except KeyError:
         raise ValidationFailed(_("Unknown action."), code="unknown_action")
     transition = TABLES[machine][action]
-    if expected_version not in (None, ""):
-        try:
-            stale = int(expected_version) != obj.version
-        except (TypeError, ValueError):
-            stale = True
-        if stale:
-            raise Conflict()
+    check_version(expected_version, obj.version)
     if obj.status not in transition.sources:
         status_label = dict(_status_choices(machine)).get(obj.status, obj.status)
         raise InvalidTransition(_("This record is now “%(status)s”; “%(action)s” is no longer possible.")
@@ -285,10 +266,7 @@ def _tags(values) -> list[CareTag]:
 # ---------------------------------------------------------------- care subjects
 
 def _lock_subject(pk) -> CareSubject:
-    subject = CareSubject.objects.select_for_update(of=("self",)).filter(pk=_pk(pk, CareSubject)).first()
-    if subject is None:
-        raise NotFound()
-    return subject
+    return lock_or_404(CareSubject.objects, _pk(pk, CareSubject))
 
 
 def _visible_locked(actor, pk) -> CareSubject:
@@ -344,7 +322,7 @@ def _date(value, *, field: str, required: bool = False) -> dt.date | None:
         raise ValidationFailed(_("%(field)s must be a date like 2024-05-01.") % {"field": field}, code="bad_date")
 
 
-@_conflict_on_lock
+@busy_is_conflict()
 @transaction.atomic
 def subject_save(*, actor: User, person, tags, frequency_override: str = "", responsible=None, started_on=None,
                  note: str = "", now: dt.datetime | None = None) -> CareSubject:
@@ -409,7 +387,7 @@ def _reschedule_locked(subject: CareSubject, *, actor, now, system: bool = False
            fields={"next_due": due}, data={"next_due": str(due), "frequency": subject.frequency})
 
 
-@_conflict_on_lock
+@busy_is_conflict()
 @transaction.atomic
 def subject_end(*, actor: User, subject, note: str, expected_version=None,
                 now: dt.datetime | None = None) -> CareSubject:
@@ -422,7 +400,7 @@ def subject_end(*, actor: User, subject, note: str, expected_version=None,
     return locked
 
 
-@_conflict_on_lock
+@busy_is_conflict()
 @transaction.atomic
 def subject_resume(*, actor: User, subject, now: dt.datetime | None = None) -> CareSubject:
     now = now or timezone.now()
@@ -491,7 +469,7 @@ def _flags(values) -> list[str]:
     return flags
 
 
-@_conflict_on_lock
+@busy_is_conflict()
 @transaction.atomic
 def visit_record(*, actor: User, subject, mode: str = Mode.HOME, findings: str = "", flags=(), visited_at=None,
                  lng=None, lat=None, photos=(), appeal: dict | None = None, order: dict | None = None,
@@ -702,14 +680,14 @@ def campaign_create(*, actor: User, title: str, starts_on, ends_on, community=No
     return campaign
 
 
-@_conflict_on_lock
+@busy_is_conflict()
 @transaction.atomic
 def campaign_transition(*, actor: User, campaign, action: str, note: str = "", expected_version=None,
                         now: dt.datetime | None = None) -> Campaign:
     now = now or timezone.now()
     _authed(actor)
-    locked = Campaign.objects.select_for_update(of=("self",)).filter(pk=_pk(campaign, Campaign)).first()
-    if locked is None or not selectors.visible_campaigns(actor).filter(pk=locked.pk).exists():
+    locked = lock_or_404(Campaign.objects, _pk(campaign, Campaign))
+    if not selectors.visible_campaigns(actor).filter(pk=locked.pk).exists():
         raise NotFound()
     fields = {}
     if action == CampaignAction.START:
@@ -729,7 +707,7 @@ def campaign_transition(*, actor: User, campaign, action: str, note: str = "", e
     return locked
 
 
-@_conflict_on_lock
+@busy_is_conflict()
 @transaction.atomic
 def knock_record(*, actor: User, knock, result: str, expected_version, note: str = "", appeal: dict | None = None,
                  now: dt.datetime | None = None) -> Knock:
@@ -738,9 +716,8 @@ def knock_record(*, actor: User, knock, result: str, expected_version, note: str
     now = now or timezone.now()
     _authed(actor)
     pk = _pk(knock, Knock)
-    locked = Knock.objects.select_for_update(of=("self",)).select_related(
-        "household__building__grid", "campaign").filter(pk=pk).first()
-    if locked is None or not selectors.visible_campaigns(actor).filter(pk=locked.campaign_id).exists():
+    locked = lock_or_404(Knock.objects.select_related("household__building__grid", "campaign"), pk)
+    if not selectors.visible_campaigns(actor).filter(pk=locked.campaign_id).exists():
         raise NotFound()
     if not selectors.can_knock(actor, locked):
         raise NotAllowed(_("Only grid workers of this household's grid and community staff record knocks."))
@@ -793,10 +770,7 @@ def knock_record(*, actor: User, knock, result: str, expected_version, note: str
 # ---------------------------------------------------------------- patrols
 
 def _lock_patrol(pk) -> Patrol:
-    patrol = Patrol.objects.select_for_update(of=("self",)).filter(pk=_pk(pk, Patrol)).first()
-    if patrol is None:
-        raise NotFound()
-    return patrol
+    return lock_or_404(Patrol.objects, _pk(pk, Patrol))
 
 
 def _grid_in(grid_id, lng, lat) -> bool | None:
@@ -808,7 +782,7 @@ def _grid_in(grid_id, lng, lat) -> bool | None:
     return found is not None and found.pk == grid_id
 
 
-@_conflict_on_lock
+@busy_is_conflict()
 @transaction.atomic
 def patrol_start(*, actor: User, grid=None, lng=None, lat=None, now: dt.datetime | None = None) -> Patrol:
     """Check in for a daily patrol at the current location. One open patrol per worker."""
@@ -855,7 +829,7 @@ def _own_open_patrol(actor, patrol) -> Patrol:
     return locked
 
 
-@_conflict_on_lock
+@busy_is_conflict()
 @transaction.atomic
 def patrol_track(*, actor: User, patrol, lng, lat, now: dt.datetime | None = None) -> Patrol:
     """One point of the route (the page sends one every few minutes while on patrol)."""
@@ -872,7 +846,7 @@ def patrol_track(*, actor: User, patrol, lng, lat, now: dt.datetime | None = Non
     return locked
 
 
-@_conflict_on_lock
+@busy_is_conflict()
 @transaction.atomic
 def patrol_end(*, actor: User, patrol, lng=None, lat=None, note: str = "", expected_version=None,
                now: dt.datetime | None = None) -> Patrol:
@@ -906,7 +880,7 @@ def _category(value):
     return category
 
 
-@_conflict_on_lock
+@busy_is_conflict()
 @transaction.atomic
 def finding_add(*, actor: User, patrol, note: str, lng=None, lat=None, photos=(), category=None,
                 now: dt.datetime | None = None) -> PatrolFinding:
@@ -928,14 +902,13 @@ def finding_add(*, actor: User, patrol, note: str, lng=None, lat=None, photos=()
 
 
 def _lock_finding(actor, finding) -> PatrolFinding:
-    locked = PatrolFinding.objects.select_for_update(of=("self",)).select_related("patrol__grid").filter(
-        pk=_pk(finding, PatrolFinding)).first()
-    if locked is None or not selectors.visible_patrols(actor).filter(pk=locked.patrol_id).exists():
+    locked = lock_or_404(PatrolFinding.objects.select_related("patrol__grid"), _pk(finding, PatrolFinding))
+    if not selectors.visible_patrols(actor).filter(pk=locked.patrol_id).exists():
         raise NotFound()
     return locked
 
 
-@_conflict_on_lock
+@busy_is_conflict()
 @transaction.atomic
 def finding_report(*, actor: User, finding, category=None, title: str = "", content: str = "",
                    urgency: str = "normal", expected_version=None, now: dt.datetime | None = None):
@@ -965,7 +938,7 @@ def finding_report(*, actor: User, finding, category=None, title: str = "", cont
     return appeal
 
 
-@_conflict_on_lock
+@busy_is_conflict()
 @transaction.atomic
 def finding_transition(*, actor: User, finding, action: str, note: str = "", expected_version=None,
                        now: dt.datetime | None = None) -> PatrolFinding:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role as AccountRole
 from accounts.models import User
 from core.errors import LinliError, NotFound
+from core.http import or_404
 from people.models import Person
 
 from . import selectors, services
@@ -27,11 +28,17 @@ from .workflow import (
 )
 
 
-def _get(fn, *args):
+def _flash(request, call, success) -> None:
+    """A POST that goes back to a page: run the service call, then say `success`
+    (or a function of what the call returned) or the error. NotFound is a 404."""
     try:
-        return fn(*args)
+        result = call()
     except NotFound:
         raise Http404(_("Not found, or you cannot see it."))
+    except LinliError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, success(result) if callable(success) else success)
 
 
 def _only_workers(user):
@@ -60,7 +67,7 @@ def due(request):
 @login_required
 def subject(request, pk):
     user = request.user
-    s = _get(selectors.get_subject, user, pk)
+    s = or_404(selectors.get_subject, user, pk)
     return render(request, "visits/subject.html", _subject_context(request, s))
 
 
@@ -85,7 +92,7 @@ def reveal(request, pk):
     except LinliError as e:
         messages.error(request, e.message)
         return redirect("visits:subject", pk=pk)
-    s = _get(selectors.get_subject, request.user, pk)
+    s = or_404(selectors.get_subject, request.user, pk)
     return render(request, "visits/subject.html", _subject_context(request, s, revealed={field: value}))
 
 
@@ -93,20 +100,14 @@ def reveal(request, pk):
 @require_POST
 def subject_action(request, pk, action):
     user = request.user
-    try:
-        if action == SubjectAction.END:
-            services.subject_end(actor=user, subject=pk, note=request.POST.get("note", ""),
-                                 expected_version=request.POST.get("version") or None)
-            messages.success(request, _("Care has ended; the person is off the due lists."))
-        elif action == SubjectAction.RESUME:
-            services.subject_resume(actor=user, subject=pk)
-            messages.success(request, _("Care resumed."))
-        else:
-            raise Http404()
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
-    except LinliError as e:
-        messages.error(request, e.message)
+    if action == SubjectAction.END:
+        _flash(request, lambda: services.subject_end(actor=user, subject=pk, note=request.POST.get("note", ""),
+                                                     expected_version=request.POST.get("version") or None),
+               _("Care has ended; the person is off the due lists."))
+    elif action == SubjectAction.RESUME:
+        _flash(request, lambda: services.subject_resume(actor=user, subject=pk), _("Care resumed."))
+    else:
+        raise Http404()
     return redirect("visits:subject", pk=pk)
 
 
@@ -114,7 +115,7 @@ def subject_action(request, pk, action):
 def visit_new(request, pk):
     """Record a visit; in the same step open an appeal, a service order or a dispute."""
     user = request.user
-    s = _get(selectors.get_subject, user, pk)
+    s = or_404(selectors.get_subject, user, pk)
     can_order = selectors.can_open_order(user, s)
     form = VisitForm(request.POST or None, can_order=can_order, initial={"version": s.version})
     error, status = "", 200
@@ -167,7 +168,7 @@ def subject_new(request):
 
 @login_required
 def subject_edit(request, pk):
-    s = _get(selectors.get_subject, request.user, pk)
+    s = or_404(selectors.get_subject, request.user, pk)
     if SubjectAction.RESCHEDULE not in selectors.available_actions(Machine.SUBJECT, s, request.user):
         raise Http404(_("Not found, or you cannot see it."))
     initial = {"person": s.person_id, "tags": [t.code for t in s.tags.all()],
@@ -307,15 +308,10 @@ def patrol_start(request):
 @require_POST
 def patrol_end(request, pk):
     d = request.POST
-    try:
-        services.patrol_end(actor=request.user, patrol=pk, lng=d.get("lng") or None, lat=d.get("lat") or None,
-                            note=d.get("note", ""), expected_version=d.get("version") or None)
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
-    except LinliError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, _("Patrol ended."))
+    _flash(request, lambda: services.patrol_end(actor=request.user, patrol=pk, lng=d.get("lng") or None,
+                                                lat=d.get("lat") or None, note=d.get("note", ""),
+                                                expected_version=d.get("version") or None),
+           _("Patrol ended."))
     return redirect("visits:patrol")
 
 
@@ -333,7 +329,7 @@ def patrol_track(request, pk):
 
 @login_required
 def patrol_detail(request, pk):
-    p = _get(selectors.get_patrol, request.user, pk)
+    p = or_404(selectors.get_patrol, request.user, pk)
     findings = list(selectors.patrol_findings(p))
     return render(request, "visits/patrol_detail.html", {
         "patrol": p, "findings": findings, "map_data": _map_data(p, findings),
@@ -367,29 +363,24 @@ def finding_add(request, pk):
 def finding_action(request, pk, action):
     user = request.user
     d = request.POST
-    try:
-        if action == FindingAction.REPORT:
-            appeal = services.finding_report(actor=user, finding=pk, category=d.get("category") or None,
-                                             title=d.get("title", ""), urgency=d.get("urgency") or "normal",
-                                             expected_version=d.get("version") or None)
-            messages.success(request, _("Reported as appeal %(n)s.") % {"n": appeal.number})
-        elif action in (FindingAction.DISMISS, FindingAction.RESTORE):
-            services.finding_transition(actor=user, finding=pk, action=action, note=d.get("note", ""),
-                                        expected_version=d.get("version") or None)
-            messages.success(request, _("Saved."))
-        else:
-            raise Http404()
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
-    except LinliError as e:
-        messages.error(request, e.message)
+    if action == FindingAction.REPORT:
+        _flash(request, lambda: services.finding_report(actor=user, finding=pk, category=d.get("category") or None,
+                                                        title=d.get("title", ""), urgency=d.get("urgency") or "normal",
+                                                        expected_version=d.get("version") or None),
+               lambda appeal: _("Reported as appeal %(n)s.") % {"n": appeal.number})
+    elif action in (FindingAction.DISMISS, FindingAction.RESTORE):
+        _flash(request, lambda: services.finding_transition(actor=user, finding=pk, action=action, note=d.get("note", ""),
+                                                            expected_version=d.get("version") or None),
+               _("Saved."))
+    else:
+        raise Http404()
     nxt = d.get("next", "")
     return redirect(nxt if nxt.startswith("/visits/") else reverse("visits:patrol"))
 
 
 @login_required
 def photo(request, pk):
-    p = _get(selectors.photo_of, request.user, pk)
+    p = or_404(selectors.photo_of, request.user, pk)
     response = FileResponse(p.file.open("rb"), content_type=p.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"
@@ -428,7 +419,7 @@ def campaign_new(request):
 @login_required
 def campaign(request, pk):
     user = request.user
-    c = _get(selectors.get_campaign, user, pk)
+    c = or_404(selectors.get_campaign, user, pk)
     return render(request, "visits/campaign.html", _campaign_context(request, c))
 
 
@@ -446,15 +437,10 @@ def _campaign_context(request, c, **extra):
 @login_required
 @require_POST
 def campaign_action(request, pk, action):
-    try:
-        services.campaign_transition(actor=request.user, campaign=pk, action=action, note=request.POST.get("note", ""),
-                                     expected_version=request.POST.get("version") or None)
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
-    except LinliError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, _("Saved."))
+    _flash(request, lambda: services.campaign_transition(actor=request.user, campaign=pk, action=action,
+                                                         note=request.POST.get("note", ""),
+                                                         expected_version=request.POST.get("version") or None),
+           _("Saved."))
     return redirect("visits:campaign", pk=pk)
 
 
@@ -462,17 +448,12 @@ def campaign_action(request, pk, action):
 @require_POST
 def knock(request, pk, knock_pk):
     user = request.user
-    k = _get(selectors.get_knock, user, pk, knock_pk)
+    k = or_404(selectors.get_knock, user, pk, knock_pk)
     d = request.POST
     appeal = {"category": d.get("category"), "title": d.get("title", "")} if d.get("open_appeal") else None
-    try:
-        services.knock_record(actor=user, knock=k.pk, result=d.get("result", ""), note=d.get("note", ""),
-                              expected_version=d.get("version"), appeal=appeal)
-    except NotFound:
-        raise Http404(_("Not found, or you cannot see it."))
-    except LinliError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, _("Recorded: %(h)s") % {"h": str(k.household)})
+    _flash(request, lambda: services.knock_record(actor=user, knock=k.pk, result=d.get("result", ""),
+                                                  note=d.get("note", ""), expected_version=d.get("version"),
+                                                  appeal=appeal),
+           _("Recorded: %(h)s") % {"h": str(k.household)})
     return redirect(reverse("visits:campaign", args=[pk]) + f"#b{k.household.building_id}")
 

@@ -3,50 +3,20 @@ same code always prints the same document. Chinese text uses reportlab's
 built-in CID font STSong-Light: no font file to ship or find."""
 
 import io
-import re
 
 import segno
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
+
+from core.pdf import fit, wrap
+from core.pdf import font as cjk_font
 
 from .models import HoursCertificate
 
-FONT = "STSong-Light"
 RED = (0.70, 0.15, 0.12)
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
-
-
-def _fit(text: str, width: float, size: float) -> str:
-    """Cut text to fit a column, with an ellipsis."""
-    if pdfmetrics.stringWidth(text, FONT, size) <= width:
-        return text
-    while text and pdfmetrics.stringWidth(text + "…", FONT, size) > width:
-        text = text[:-1]
-    return text + "…"
-
-
-def _wrap(text: str, width: float, size: float) -> list[str]:
-    """Break a paragraph into lines by width: between Chinese characters anywhere, between Latin words only."""
-    lines, line = [], ""
-    for token in re.findall(r"[^\s\u3000-\u9fff\uff00-\uffef]+\s*|\S\s*|\s+", text):
-        if line and pdfmetrics.stringWidth(line + token.rstrip(), FONT, size) > width:
-            lines.append(line.rstrip())
-            line = token.lstrip()
-        else:
-            line += token
-    if line.strip():
-        lines.append(line.rstrip())
-    return lines
 
 
 def _qr(c: canvas.Canvas, data: str, x: float, y: float, size: float) -> None:
@@ -72,7 +42,7 @@ def _period(cert: HoursCertificate) -> str:
 
 
 def certificate_pdf(cert: HoursCertificate, verify_url: str) -> bytes:
-    font = _font()
+    font = cjk_font()
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
     c.setTitle(f"{_('Volunteer service hours certificate')} {cert.code}")
@@ -107,7 +77,7 @@ def certificate_pdf(cert: HoursCertificate, verify_url: str) -> bytes:
     text = _("%(name)s%(ident)s has taken part in the volunteer service listed below, for %(hours)s hours in total "
              "(%(period)s). The hours are counted from real check-in and check-out times.") % {
         "name": cert.holder_name, "ident": ident, "hours": cert.total_hours, "period": _period(cert)}
-    for line in _wrap(text, right - left, 13):
+    for line in wrap(text, right - left, 13):
         c.drawString(left, y, line)
         y -= 7.5 * mm
 
@@ -136,8 +106,8 @@ def certificate_pdf(cert: HoursCertificate, verify_url: str) -> bytes:
             y = header(height - 30 * mm)
             c.setFont(font, 10)
         c.drawString(cols[0][0], y, str(item.get("date", "")))
-        c.drawString(cols[1][0], y, _fit(str(item.get("title", "")), cols[1][2] - 3 * mm, 10))
-        c.drawString(cols[2][0], y, _fit(str(item.get("community", "")), cols[2][2] - 3 * mm, 10))
+        c.drawString(cols[1][0], y, fit(str(item.get("title", "")), cols[1][2] - 3 * mm, 10))
+        c.drawString(cols[2][0], y, fit(str(item.get("community", "")), cols[2][2] - 3 * mm, 10))
         c.drawRightString(right, y, str(item.get("hours", "")))
         y -= 6.5 * mm
     c.line(left, y + 3 * mm, right, y + 3 * mm)
@@ -155,7 +125,7 @@ def certificate_pdf(cert: HoursCertificate, verify_url: str) -> bytes:
     c.drawString(left, base + 17 * mm, f"{_('Issued on')}: {issued:%Y-%m-%d}")
     c.setFont(font, 10)
     c.drawString(left, base + 9 * mm, f"{_('Verification code')}: {cert.code}")
-    c.drawString(left, base + 3 * mm, _fit(f"{_('Check it at')}: {verify_url}", right - left - qr_size - 4 * mm, 10))
+    c.drawString(left, base + 3 * mm, fit(f"{_('Check it at')}: {verify_url}", right - left - qr_size - 4 * mm, 10))
     if cert.revoked_at:
         c.saveState()
         c.setFillColorRGB(*RED)

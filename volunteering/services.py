@@ -17,9 +17,8 @@ import logging
 import secrets
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import wraps
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +29,7 @@ from accounts.models import Role, User
 from accounts.selectors import home_community
 from core.audit import actor_name, audit
 from core.crypto import blind_index, mask_id_number
+from core.db import serialised
 from core.errors import Conflict, InvalidTransition, LinliError, NotAllowed, NotFound, ValidationFailed
 from core.models import AuditLog
 from core.notify import notify
@@ -81,20 +81,6 @@ LOOKUP_FAILURES_ALLOWED = 20
 class TooManyLookups(LinliError):
     code = "throttled"
     status = 429
-
-
-def _serialised(fn):
-    """One transaction; SQLite's busy timeout under contention becomes a clean Conflict."""
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            with transaction.atomic():
-                return fn(*args, **kwargs)
-        except OperationalError as exc:
-            if "locked" in str(exc).lower():
-                raise Conflict() from exc
-            raise
-    return wrapper
 
 
 # ---------------------------------------------------------------- parsing input
@@ -255,7 +241,7 @@ def _make_leader(team, leader, actor, now) -> None:
            url=_team_url(team))
 
 
-@_serialised
+@serialised
 def team_create(*, actor: User, community, name: str, kind: str, custom_kind: str = "", leader=None,
                 description: str = "", now: dt.datetime | None = None) -> VolunteerTeam:
     """Community staff set up a team and appoint its leader."""
@@ -278,7 +264,7 @@ def team_create(*, actor: User, community, name: str, kind: str, custom_kind: st
     return team
 
 
-@_serialised
+@serialised
 def team_update(*, actor: User, team, name: str, kind: str, custom_kind: str = "", description: str = "",
                 leader=None, is_active: bool = True, now: dt.datetime | None = None) -> VolunteerTeam:
     """Staff rename, re-describe, appoint a new leader, or close a team (its history stays)."""
@@ -305,7 +291,7 @@ def team_update(*, actor: User, team, name: str, kind: str, custom_kind: str = "
     return team
 
 
-@_serialised
+@serialised
 def team_join(*, actor: User, team, note: str = "", now: dt.datetime | None = None) -> TeamMembership:
     """Anyone logged in may ask to join; the leader or staff decide."""
     now = now or timezone.now()
@@ -338,7 +324,7 @@ def team_join(*, actor: User, team, note: str = "", now: dt.datetime | None = No
     return membership
 
 
-@_serialised
+@serialised
 def membership_act(*, actor: User, membership, action: str, note: str = "",
                    now: dt.datetime | None = None) -> TeamMembership:
     """approve / reject (leader or staff), withdraw / leave (the member), remove (leader or staff, with a note)."""
@@ -423,7 +409,7 @@ def _activity_fields(*, title, description, place, starts_at, ends_at, capacity,
             "capacity": capacity, "max_hours": max_hours, "lng": lng, "lat": lat}
 
 
-@_serialised
+@serialised
 def activity_publish(*, actor: User, title: str, place: str, starts_at, ends_at, capacity, community=None, team=None,
                      description: str = "", max_hours=None, lng=None, lat=None,
                      now: dt.datetime | None = None) -> Activity:
@@ -488,7 +474,7 @@ def _live_people(activity) -> list[User]:
     return [s.user for s in Signup.objects.filter(activity=activity, status__in=list(LIVE_SIGNUP)).select_related("user")]
 
 
-@_serialised
+@serialised
 def activity_edit(*, actor: User, activity, title: str, place: str, starts_at, ends_at, capacity,
                   description: str = "", max_hours=None, lng=None, lat=None, expected_version=None,
                   now: dt.datetime | None = None) -> Activity:
@@ -527,7 +513,7 @@ def activity_edit(*, actor: User, activity, title: str, place: str, starts_at, e
     return activity
 
 
-@_serialised
+@serialised
 def activity_cancel(*, actor: User, activity, reason: str, expected_version=None,
                     now: dt.datetime | None = None) -> Activity:
     """Call an activity off; everyone signed up or waiting hears why."""
@@ -549,7 +535,7 @@ def activity_cancel(*, actor: User, activity, reason: str, expected_version=None
     return activity
 
 
-@_serialised
+@serialised
 def activity_finish(*, actor: User | None, activity, expected_version=None, now: dt.datetime | None = None) -> Activity:
     """Close an activity: whoever is still checked in is checked out at its end (or now, if it ends
     early) and credited. `actor=None` is the sweep."""
@@ -592,7 +578,7 @@ def sweep_activities(now: dt.datetime | None = None) -> int:
 
 # ---------------------------------------------------------------- sign-up and the waiting list
 
-@_serialised
+@serialised
 def signup(*, actor: User, activity, now: dt.datetime | None = None) -> Signup:
     """A seat while seats remain, else a place on the waiting list."""
     now = now or timezone.now()
@@ -652,7 +638,7 @@ def _lock_signup(pk) -> Signup:
     return Signup.objects.select_related("user").get(pk=record.pk)
 
 
-@_serialised
+@serialised
 def signup_cancel(*, actor: User, signup=None, activity=None, now: dt.datetime | None = None) -> Signup:
     """The volunteer gives up their seat or place in the queue (or the organiser does it for them);
     a freed seat goes to the first person waiting."""
@@ -780,7 +766,7 @@ class ScanResult:
     recorded: bool  # False when it had already been recorded: the first time stands
 
 
-@_serialised
+@serialised
 def scan(*, actor: User, token: str, now: dt.datetime | None = None) -> ScanResult:
     """A phone scanned the venue code: check the code, the activity and the seat, then check in or out."""
     now = now or timezone.now()
@@ -818,7 +804,7 @@ def _runner_signup(actor, pk) -> tuple[Activity, Signup]:
     return activity, _lock_signup(pk)
 
 
-@_serialised
+@serialised
 def organiser_check(*, actor: User, signup, direction: str, now: dt.datetime | None = None) -> ScanResult:
     """Check someone in or out by hand from the roster, at the present moment."""
     now = now or timezone.now()
@@ -836,7 +822,7 @@ def organiser_check(*, actor: User, signup, direction: str, now: dt.datetime | N
     return ScanResult(signup=record, direction=direction, recorded=recorded)
 
 
-@_serialised
+@serialised
 def correct_times(*, actor: User, signup, checked_in_at, checked_out_at=None, note: str,
                   now: dt.datetime | None = None) -> Signup:
     """The organiser sets the real times (forgotten scan, phone flat, left early). The earlier points
@@ -936,7 +922,7 @@ def normalise_code(code) -> str:
     return "".join(ch for ch in str(code or "").upper() if ch.isalnum())[:32]
 
 
-@_serialised
+@serialised
 def certificate_issue(*, actor: User, period_start=None, period_end=None,
                       now: dt.datetime | None = None) -> HoursCertificate:
     """志愿服务时长证明 for the volunteer's own credited hours in a period (or all time), frozen at issue."""
@@ -977,7 +963,7 @@ def certificate_issue(*, actor: User, period_start=None, period_end=None,
     return certificate
 
 
-@_serialised
+@serialised
 def certificate_revoke(*, actor: User, code: str, reason: str, now: dt.datetime | None = None) -> HoursCertificate:
     """Staff withdraw a certificate issued in their community (wrong hours, misuse); the code then reads “revoked”."""
     now = now or timezone.now()
