@@ -2,12 +2,16 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from . import figures, selectors
+from . import dashboard, figures, selectors
 from .forms import DEFAULT_PERIOD, FiguresForm, period_dates
+
+NOT_ALLOWED = gettext_lazy("The figures are for street, community, grid and department staff.")
 
 
 @login_required
@@ -15,7 +19,7 @@ def figures_page(request):
     """The street's figures for a period and an area the user can see."""
     user = request.user
     if not selectors.can_see_figures(user):
-        raise PermissionDenied(_("The figures are for street, community, grid and department staff."))
+        raise PermissionDenied(str(NOT_ALLOWED))
     regions = selectors.scope_regions(user)
     units = list(selectors.scope_units(user))
     form = FiguresForm(request.GET or None, regions=regions, units=units)
@@ -61,3 +65,67 @@ def figures_page(request):
         "service_sections": [] if unit else figures.service_sections(selectors.community_ids(user, region), period),
     }
     return render(request, "insights/figures.html", context)
+
+
+# ---------------------------------------------------------------- the dashboard, its map and the 大屏
+
+def _board_context(request) -> dict:
+    if not selectors.can_see_figures(request.user):
+        raise PermissionDenied(str(NOT_ALLOWED))
+    scope = dashboard.choose(request.user, request.GET)
+    board = dashboard.build(scope)
+    return {
+        "scope": scope, "form": scope.form, "board": board, "board_json": dashboard.as_json(scope, board),
+        "query": dashboard.query_string(scope), "period_note": figures.PERIOD_NOTE,
+        "map_figures": dashboard.MAP_FIGURES,
+    }
+
+
+@login_required
+def dashboard_page(request):
+    """Cards, charts, rankings, lists, hot topics and the map for one scope and period."""
+    context = _board_context(request)
+    if request.GET.get("screen") == "1":
+        return _screen(request, context)
+    return render(request, "insights/dashboard.html", context)
+
+
+@login_required
+def dashboard_screen(request):
+    """The large screen (大屏): dark, full-screen, refreshing itself."""
+    return _screen(request, _board_context(request))
+
+
+def _screen(request, context):
+    context["refresh"] = dashboard.refresh_seconds(request.GET.get("refresh", dashboard.REFRESH_DEFAULT))
+    return render(request, "insights/dashboard_screen.html", context)
+
+
+def _json_refusal(request):
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": _("Please log in.")}, status=401)
+    if not selectors.can_see_figures(request.user):
+        return JsonResponse({"detail": str(NOT_ALLOWED)}, status=403)
+    return None
+
+
+def dashboard_data(request):
+    """The dashboard's figures as JSON, scoped like the page (no personal data)."""
+    refusal = _json_refusal(request)
+    if refusal:
+        return refusal
+    scope = dashboard.choose(request.user, request.GET)
+    body = dashboard.as_json(scope, dashboard.build(scope))
+    body["errors"] = scope.errors
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+def dashboard_map(request):
+    """Grid polygons with their figures, appeal points by status and service points."""
+    refusal = _json_refusal(request)
+    if refusal:
+        return refusal
+    scope = dashboard.choose(request.user, request.GET)
+    body = dashboard.map_data(scope)
+    body["errors"] = scope.errors
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})

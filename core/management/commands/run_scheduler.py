@@ -16,6 +16,8 @@ SCHEDULE = [
     ("visits.tasks.sweep_visits_task", 3600),
     ("mediation.tasks.sweep_follow_ups_task", 3600),
     ("deliberation.tasks.sweep_matters_task", 3600),
+    ("integrations.tasks.sweep_import_jobs_task", 3600),
+    ("insights.tasks.briefings_task", 3600),
 ]
 
 
