@@ -48,7 +48,11 @@ def nav_items(context) -> list[dict]:
                   ("mediation:workbench", _("Mediation")), ("visits:overview", _("Visits")),
                   ("volunteering:staff", _("Volunteering")), ("points:counter", _("Points counter")),
                   ("party:dual", _("Dual reporting")), ("places:manage", _("Service points")),
-                  ("insights:dashboard", _("Dashboard")), ("insights:figures", _("Figures"))]
+                  ("insights:dashboard", _("Dashboard")), ("insights:figures", _("Figures")),
+                  ("insights:briefings", _("Briefings")), ("integrations:imports", _("Imports")),
+                  ("integrations:export_log", _("Exports"))]
+        if scopes.is_admin or Role.STREET_STAFF in roles:
+            items.append(("open311:keys", _("Open311 keys")))
     elif not scopes.is_staff_member:
         items += [("core:me", _("Mine")), ("appeals:report", _("Report a problem")), ("services:ask", _("Ask for help")),
                   ("services:wall", _("Wish wall")), ("deliberation:list", _("Community matters")),
