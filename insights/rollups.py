@@ -99,6 +99,8 @@ def _local_day(moment: dt.datetime) -> dt.date:
 
 # ---------------------------------------------------------------- where a fine row's counts go
 
+# Filled during one refresh or rebuild and cleared at its start: regions can be
+# re-parented and ids reused (a flushed test database), so nothing outlives the call.
 _paths: dict[int, list[int]] = {}
 
 
@@ -138,6 +140,7 @@ def whistle_rollup_keys(day: dt.date, grid: int, unit: int) -> list[tuple]:
 
 def refresh_appeal(appeal_id: int) -> None:
     """Bring every rollup row this appeal counts in up to date (call inside the change's transaction)."""
+    _paths.clear()
     with transaction.atomic():
         a = Appeal.objects.filter(pk=appeal_id).values(
             "street_id", "community_id", "grid_id", "category_id", "channel", "created_at", "closed_at",

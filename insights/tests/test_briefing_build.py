@@ -84,7 +84,8 @@ def test_the_monthly_street_briefing_shows_the_hand_counted_figures(street):
     shown = key_figures(document)
     assert {k: v[0] for k, v in shown.items()} == {k: v for k, v in STREET.items() if k != "overdue"}
     with translation.override(settings.LANGUAGE_CODE):
-        assert f"{F.OVERDUE.label}: 2" in text_of(document)
+        assert translation.gettext("%(label)s: %(value)s (a snapshot of now).") % {
+            "label": F.OVERDUE.label, "value": 2} in text_of(document)
     assert "凤凰岭街道" in document.core_properties.title and "2026" in document.core_properties.title
     assert document.core_properties.subject == f"region:{street.world.street.pk} month 2026-03-01"
 

@@ -193,3 +193,26 @@ def test_a_refused_change_leaves_the_rollups_alone(world):
     assert list(AppealRollup.objects.order_by("pk").values()) == before
     assert Appeal.objects.get(pk=a.pk).status == Status.SUBMITTED
     assert PendingResponse.objects.filter(appeal_id=a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_grid_moved_to_another_street_counts_there_from_its_next_change(world):
+    """Grid ancestors are looked up afresh for each change: a re-parented grid (or a grid
+    id reused after a rolled-back test or a flushed database) must not keep adding to the
+    old street's rows."""
+    from regions.models import Region
+    from testing.factories import RegionFactory
+    from testing.loop import report
+
+    report(world, grid=0, now=T0)
+    other_street = RegionFactory(code="150302005", name="另一街道", level=Region.Level.STREET)
+    other_community = RegionFactory(code="150302005001", name="另一社区", level=Region.Level.COMMUNITY,
+                                    parent=other_street)
+    grid = world.grids[0]
+    grid.parent = other_community
+    grid.save()
+    report(world, grid=0, now=T0 + dt.timedelta(hours=1))
+    period = F.make_period(dt.date(2025, 1, 1), dt.date(2025, 7, 1), T0 + dt.timedelta(days=1))  # whole months
+    for scope in (world.street, other_street, other_community):
+        assert _fig(A.figures(scope, period)) == _fig(F.compute(A.as_scope(scope).appeals(), period)), scope
+    assert A.figures(other_street, period)["received"].count == 1
