@@ -8,6 +8,7 @@ English column keys are accepted too.
 """
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -72,7 +73,10 @@ def _norm_building(number: str) -> str:
     return re.sub(r"(号楼|号|栋|幢|楼)$", "", number.strip())
 
 
-class Importer:
+class Importer(ABC):
+    """One kind of file. Each kind says how a row is checked and written; a kind
+    that forgets either cannot be instantiated."""
+
     kind: str = ""
     columns: tuple[Column, ...] = ()
     key_column: str = ""
@@ -90,8 +94,9 @@ class Importer:
         """Load what the checks look up, for all rows at once."""
 
     # -- one row
+    @abstractmethod
     def check(self, row: Row) -> None:
-        raise NotImplementedError
+        """Fill `row.clean`, or append (column, reason) to `row.errors`; write nothing."""
 
     def after_checks(self, rows: list[Row]) -> None:
         """Checks that need every row checked first."""
@@ -99,9 +104,9 @@ class Importer:
     def key(self, row: Row):
         return None
 
+    @abstractmethod
     def write(self, row: Row, job: ImportJob) -> str:
         """Write one clean row; return "created", "updated" or "unchanged"."""
-        raise NotImplementedError
 
     # -- helpers for checks
     def cell(self, row: Row, key: str, fn, *args, **kwargs):

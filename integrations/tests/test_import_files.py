@@ -132,3 +132,17 @@ def test_too_long_text_names_the_limit():
 def test_resident_sample_rows_all_have_valid_ids():
     for row in resident_rows(30):
         assert checks.id_number(row[2])
+
+
+def test_a_kind_of_file_that_forgets_how_to_check_or_write_cannot_be_used():
+    from integrations.importers import Importer, UnitImporter
+
+    class Unfinished(Importer):
+        kind = "unfinished"
+
+        def check(self, row):
+            pass
+
+    with pytest.raises(TypeError):
+        Unfinished(actor=None, scope=None)
+    assert not UnitImporter.__abstractmethods__
