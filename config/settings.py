@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "places",
     "insights",
     "integrations",
+    "intelligence",
     "demo",
 ]
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("figures/", include("insights.urls")),
     path("integrations/", include("integrations.urls")),
     path("open311/v2/", include("integrations.open311_urls")),
+    path("intelligence/", include("intelligence.urls")),
     path("", include("core.urls")),
 ]

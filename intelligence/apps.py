@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class IntelligenceConfig(AppConfig):
+    """Text intelligence trained on the platform's own history: category and unit
+    suggestion, duplicates (一事多诉), hot topics (热点) and answer checks."""
+
+    name = "intelligence"
+    verbose_name = "Intelligence"
