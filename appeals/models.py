@@ -106,6 +106,8 @@ class Appeal(models.Model):
             models.Index(fields=["grid", "status"]),
             models.Index(fields=["lead_unit", "status"]),
             models.Index(fields=["category", "created_at"]),
+            # Duplicate lookup (intelligence.duplicates): a community's appeals in a time window.
+            models.Index(fields=["community", "created_at"], name="appeal_community_created"),
         ]
 
     def __str__(self):
@@ -120,6 +122,19 @@ class Appeal(models.Model):
         from .workflow import OPEN_STATES
 
         return self.status in OPEN_STATES
+
+
+class AppealSupport(models.Model):
+    """附议 / 我也遇到: someone else has the same problem. One per person and appeal;
+    with the merged duplicates it is the support a hot topic counts."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["appeal", "user"], name="one_support_per_person")]
 
 
 class Attachment(models.Model):
