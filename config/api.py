@@ -23,6 +23,7 @@ from core.api import describe_errors, install_error_handlers
 from deliberation.api import router as deliberation_router
 from mediation.api import router as mediation_router
 from places.api import router as places_router
+from intelligence.api import router as intelligence_router
 from visits.api import router as visits_router
 from core.errors import NotFound
 from regions.api import router as regions_router
@@ -73,6 +74,7 @@ api.add_router("", deliberation_router)
 api.add_router("", mediation_router)
 api.add_router("", visits_router)
 api.add_router("", places_router)
+api.add_router("", intelligence_router)
 
 # Registered last, so it matches only what no router above did.
 fallback_router = Router()

@@ -7,3 +7,10 @@ class IntelligenceConfig(AppConfig):
 
     name = "intelligence"
     verbose_name = "Intelligence"
+
+    def ready(self):
+        from appeals import hooks
+
+        from . import answers
+
+        hooks.after_transition(answers.on_transition)
