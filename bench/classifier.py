@@ -1,0 +1,99 @@
+"""The category classifier on the public appeals-2020 data: k-fold cross-validation and throughput.
+
+    python bench/classifier.py [--data ../shared/data/appeals-2020] [--folds 5] [--plain] [--limit N]
+
+Reads labeled.jsonl (whole appeals, title + body), titles.jsonl and bodies.jsonl
+from --data (default ../shared/data/appeals-2020, relative to the project root;
+the data is not in the repository). Prints macro-F1, accuracy and per-class
+precision/recall/F1 by cross-validation with duplicate titles/bodies kept in one
+fold (grouped, the honest figure; --plain adds ordinary stratified folds), then
+the training time on everything and the prediction throughput (batch and one at
+a time, as at intake).
+"""
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FILES = ("labeled.jsonl", "titles.jsonl", "bodies.jsonl")
+
+
+def load(data, *, limit=None, seed=0):
+    from intelligence.classifier import read_jsonl
+
+    examples, sources = [], []
+    for name in FILES:
+        path = Path(data) / name
+        if path.exists():
+            rows = read_jsonl(path, labelled=True)
+            examples += rows
+            sources += [name] * len(rows)
+    if not examples:
+        raise SystemExit(f"no {', '.join(FILES)} under {data}")
+    if limit and limit < len(examples):
+        keep = sorted(random.Random(seed).sample(range(len(examples)), limit))
+        examples, sources = [examples[i] for i in keep], [sources[i] for i in keep]
+    return examples, sources
+
+
+def report(title, figures, out):
+    print(f"\n## {title}: {figures['folds']}-fold, {figures['examples']} examples, "
+          f"{'duplicates grouped in one fold' if figures['grouped'] else 'plain stratified folds'}", file=out)
+    print(f"macro-F1 {figures['macro_f1']:.4f}   accuracy {figures['accuracy']:.4f}   ({figures['seconds']} s)", file=out)
+    print(f"{'label':<10}{'precision':>10}{'recall':>8}{'F1':>8}{'support':>9}", file=out)
+    for row in figures["per_class"]:
+        print(f"{row['label']:<10}{row['precision']:>10.4f}{row['recall']:>8.4f}{row['f1']:>8.4f}{row['support']:>9}", file=out)
+
+
+def run(data, *, folds=5, plain=False, limit=None, out=sys.stdout):
+    """Print the figures; return them as a dict (for the test that runs this on a small sample)."""
+    from intelligence.classifier import CategoryClassifier, cross_validate
+
+    examples, sources = load(data, limit=limit)
+    titles, bodies, labels = zip(*examples)
+    print(f"# Category classifier on {data}", file=out)
+    print("examples: " + ", ".join(f"{name} {sources.count(name)}" for name in FILES if name in sources), file=out)
+    result = {"grouped": cross_validate(titles, bodies, labels, folds=folds, grouped=True)}
+    report("Cross-validation", result["grouped"], out)
+    if plain:
+        result["plain"] = cross_validate(titles, bodies, labels, folds=folds, grouped=False)
+        report("Cross-validation", result["plain"], out)
+
+    started = time.perf_counter()
+    model = CategoryClassifier().fit(titles, bodies, labels)
+    result["train_seconds"] = time.perf_counter() - started
+    whole = [(t, b) for (t, b, _), s in zip(examples, sources) if s == "labeled.jsonl"] or [(t, b) for t, b, _ in examples]
+    started = time.perf_counter()
+    model.predict([t for t, _ in whole], [b for _, b in whole])
+    batch = time.perf_counter() - started
+    sample = whole[:200]
+    started = time.perf_counter()
+    for t, b in sample:
+        model.predict_one(t, b)
+    single = (time.perf_counter() - started) / len(sample)
+    blob = len(model.dumps())
+    result.update(batch_per_second=len(whole) / batch, single_ms=single * 1000, blob_bytes=blob)
+    print("\n## Training and throughput (model trained on all examples)", file=out)
+    print(f"training: {result['train_seconds']:.1f} s on {len(labels)} examples; model {blob / 1e6:.1f} MB", file=out)
+    print(f"prediction, batch of {len(whole)} appeals: {batch:.2f} s = {result['batch_per_second']:.0f} appeals/s", file=out)
+    print(f"prediction, one at a time (as at intake): {result['single_ms']:.1f} ms each", file=out)
+    return result
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "appeals-2020"))
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--plain", action="store_true", help="also report plain stratified folds (duplicates may straddle folds)")
+    p.add_argument("--limit", type=int, help="a random sample of this many examples (quick runs)")
+    args = p.parse_args()
+    run(args.data, folds=args.folds, plain=args.plain, limit=args.limit)
+
+
+if __name__ == "__main__":
+    main()
