@@ -77,3 +77,41 @@ class AnswerCheck(models.Model):
     flagged = models.BooleanField(default=False, db_index=True)
     reasons = models.JSONField(default=list, blank=True)
     at = models.DateTimeField(auto_now_add=True)
+
+
+class RoutingSetting(models.Model):
+    """A street's choice whether a confident category suggestion routes a resident's
+    report by itself; below the threshold a person decides."""
+
+    street = models.OneToOneField("regions.Region", on_delete=models.CASCADE, related_name="routing_setting")
+    auto_route = models.BooleanField(default=False)
+    threshold = models.FloatField(default=0.9, help_text=_("Confidence from which a suggestion may route by itself"))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.street} ≥ {self.threshold:.2f}"
+
+
+class TrainingRun(models.Model):
+    """One request to train a model from the platform's history, on demand or on schedule;
+    it says why no model came out when there were too few examples."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("No model")
+
+    kind = models.CharField(max_length=16, choices=TrainedModel.Kind.choices, default=TrainedModel.Kind.CATEGORY)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    model = models.ForeignKey(TrainedModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
