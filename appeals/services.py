@@ -3,7 +3,7 @@ its AppealEvent and its on-commit notifications; nothing else sets `status`."""
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.selectors import user_scopes
 from core import calendar
-from core.audit import actor_name
+from core.audit import actor_name, audit
 from core.db import busy_is_conflict, check_version
 from core.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from core.notify import notify
@@ -24,7 +24,7 @@ from regions.models import Building, Region
 from regions.selectors import locate
 
 from . import hooks
-from .models import Answer, Appeal, AppealEvent, Attachment, Category, Rating, Supervision, Whistle
+from .models import Answer, Appeal, AppealEvent, AppealSupport, Attachment, Category, Rating, Supervision, Whistle
 from .selectors import acting_roles, permitted_role, visible_appeals
 from .workflow import (
     HANDLING_STATES,
@@ -537,3 +537,31 @@ def supervise(*, appeal_id: int, actor: User, note: str, now: dt.datetime | None
            body=note, url=_url(appeal))
     return supervision
 
+
+# ---------------------------------------------------------------- support (附议)
+
+def appeal_support(*, appeal_id, actor: User, now: dt.datetime | None = None) -> tuple[AppealSupport, bool]:
+    """我也遇到: `actor` has the same problem. Support goes to the appeal that goes on
+    (the root of a merge); twice by one person, even at the same moment, is once."""
+    if actor is None or not actor.is_authenticated:
+        raise NotAllowed()
+    appeal = Appeal.objects.filter(pk=appeal_id).first() if str(appeal_id).isdigit() else None
+    if appeal is None:
+        raise NotFound()
+    while appeal.parent_id:
+        appeal = appeal.parent
+    if appeal.status in TERMINAL_STATES:
+        raise InvalidTransition(_("This appeal is finished; it can no longer be supported."))
+    if appeal.reporter_id == actor.pk:
+        raise ValidationFailed(_("This is your own appeal."), code="own_appeal")
+    existing = AppealSupport.objects.filter(appeal=appeal, user=actor).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with busy_is_conflict(), transaction.atomic():
+            support = AppealSupport.objects.create(appeal=appeal, user=actor, created_at=now or timezone.now())
+            audit(actor=actor, action="create", obj=support, object_repr=f"support {appeal.number}",
+                  note="appeal supported (附议)")
+    except IntegrityError:  # the same person's other request won the race
+        return AppealSupport.objects.get(appeal=appeal, user=actor), False
+    return support, True

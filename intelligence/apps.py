@@ -14,3 +14,7 @@ class IntelligenceConfig(AppConfig):
         from . import answers
 
         hooks.after_transition(answers.on_transition)
+
+        from .dup_hooks import duplicate_links
+
+        hooks.page_links(duplicate_links)

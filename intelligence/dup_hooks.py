@@ -1,0 +1,30 @@
+"""The likely-duplicates panel on the appeal page (appeals.hooks.page_links)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from accounts.selectors import user_scopes
+from appeals.selectors import acting_roles, visible_appeals
+from appeals.workflow import Status
+
+from .duplicates import duplicates_of
+
+# Merging is possible from these states; later on a duplicate is only worth knowing about.
+_LOOKUP_STATES = {Status.SUBMITTED, Status.ACCEPTED}
+_STAFF = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_STAFF}
+
+
+def duplicate_links(appeal, user) -> list[dict]:
+    if appeal.status not in _LOOKUP_STATES or appeal.parent_id:
+        return []
+    if not (user_scopes(user).is_admin or acting_roles(user, appeal) & _STAFF):
+        return []
+    matches = duplicates_of(appeal, among=visible_appeals(user))
+    if not matches:
+        return []
+    top = matches[0]
+    text = _("%(n)d likely duplicate(s). Most alike: %(number)s %(title)s (%(reasons)s).") % {
+        "n": len(matches), "number": top.appeal.number, "title": top.appeal.title, "reasons": "，".join(top.reasons)}
+    return [{"key": "duplicates", "label": _("Likely duplicates"), "text": text,
+             "url": reverse("intelligence:dup_list", args=[appeal.pk])}]
