@@ -110,8 +110,11 @@ def _places(title: str, body: str) -> tuple[str, ...]:
     for n, word in enumerate(tokens):
         if not _PLACE_SUFFIX_RE.search(word):
             continue
-        if word in _PLACE_SUFFIX and n > 0 and len(tokens[n - 1]) >= 2 and tokens[n - 1] not in _KEYWORD_STOP:
-            word = tokens[n - 1] + word
+        if word in _PLACE_SUFFIX and n > 0:
+            before = tokens[n - 1]
+            # 幸福+小区, a2+区, 809+路 — but not 门口+路: a one-character ending only after a code-like word.
+            if (len(word) >= 2 and len(before) >= 2 and before not in _KEYWORD_STOP) or re.search(r"[a-z0-9]", before):
+                word = before + word
         if len(word) < 2 or word in _PLACE_STOP or word in _PLACE_SUFFIX or word in found:
             continue
         found.append(word)
@@ -325,7 +328,7 @@ class AnswerModel:
 def reasons_for(sig: dict, thresholds: dict) -> list[dict]:
     """Which signals failed, as codes (shown translated by `reason_texts`)."""
     reasons = []
-    if sig["generic_share"] >= 0.6 or sig["_raw_content"] < ACK_CONTENT:
+    if sig["generic_share"] >= 0.5 or sig["_raw_content"] < 10:
         reasons.append({"code": "generic"})
     if sig["_raw_length"] < 15:
         reasons.append({"code": "too_short"})
