@@ -24,7 +24,7 @@ from appeals.workflow import Status
 from intelligence.duplicates import bigrams
 from intelligence.text import tokenize
 
-CLUSTER_THRESHOLD = 0.3
+CLUSTER_THRESHOLD = 0.2
 MIN_COUNT = 2        # a topic is at least two appeals this period...
 MIN_SUPPORT = 10     # ...or one appeal that many people supported
 MAX_ITEMS = 5000     # the most recent appeals of the two periods that are clustered (bounded work)

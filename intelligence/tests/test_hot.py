@@ -1,0 +1,93 @@
+"""Hot topics: known clusters of real messages come out as topics; on the platform a
+topic counts its appeals, the period before, support (附议 + merged duplicates) and places."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from appeals import services
+from intelligence.hot import Item, hot_topics, neighbours, star_clusters, topics
+from testing.loop import act, report
+from testing.world import build_world
+
+SAMPLE = Path(__file__).parent / "data" / "hot_sample.jsonl"
+
+
+def sample():
+    return [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def items(rows):
+    return [Item(key=i, title=r["title"], body=r["body"], support=r["likes"],
+                 at=dt.datetime.strptime(r["time"], "%Y/%m/%d %H:%M:%S")) for i, r in enumerate(rows)]
+
+
+def test_known_clusters_of_real_messages_are_found_and_never_mixed():
+    rows = sample()
+    clusters = star_clusters(items(rows), neighbours(items(rows)))
+
+    groups = [[rows[i]["cluster"] for i in c] for c in clusters if len(c) > 1]
+    for labels in groups:  # no topic mixes two labelled clusters or takes in unrelated messages
+        assert len(set(labels)) == 1 and labels[0], labels
+    for name in ("丽发新城搅拌站", "伊景园滨河苑车位", "茶场村拆迁"):
+        biggest = max((len(g) for g in groups if g[0] == name), default=0)
+        assert biggest >= 4, name
+    assert sorted(i for c in clusters for i in c) == list(range(len(rows)))  # each message exactly once
+
+
+def test_topics_report_count_trend_support_and_a_representative_title():
+    rows = sample()
+    found = topics(items(rows), start=dt.datetime(2019, 7, 1), end=dt.datetime(2020, 1, 10))
+
+    by_title = {t.title: t for t in found}
+    assert found and all(t.count >= 2 or t.support >= 10 for t in found)
+    lifa = next(t for t in found if "搅拌站" in t.title)
+    members = [r for r in rows if r["cluster"] == "丽发新城搅拌站" and r["title"] in {i.title for i in lifa.items}]
+    assert lifa.count == len(lifa.items) == len(members) and lifa.previous == 0 and lifa.trend == "new"
+    assert lifa.support == sum(r["likes"] for r in members)
+    assert lifa.title in {r["title"] for r in members} and "搅拌站" in "".join(lifa.keywords) + lifa.title
+    assert [t.heat for t in found] == sorted((t.heat for t in found), reverse=True)
+    assert len(by_title) == len(found)
+
+
+def test_nothing_in_the_period_gives_no_topic():
+    assert topics(items(sample()), start=dt.datetime(2030, 1, 1), end=dt.datetime(2030, 2, 1)) == []
+    assert topics([], start=dt.datetime(2030, 1, 1), end=dt.datetime(2030, 2, 1)) == []
+
+
+# ---------------------------------------------------------------- on the platform
+
+LAMPS = ["北门路灯不亮，晚上很黑", "小区北门路灯坏了不亮", "北门的路灯一直不亮"]
+
+
+@pytest.mark.django_db
+def test_platform_topic_counts_support_merged_duplicates_and_the_previous_period(client):
+    world = build_world()
+    now = timezone.now()
+    start, end = now - dt.timedelta(days=7), now + dt.timedelta(minutes=1)
+    appeals = [report(world, grid=0, title=t, content=f"幸福小区{t}，请尽快修理。", now=now - dt.timedelta(days=d))
+               for d, t in enumerate(LAMPS)]
+    report(world, grid=1, title=LAMPS[0], content="幸福小区北门路灯不亮，请修理。", now=now - dt.timedelta(days=10))
+    dup = report(world, user="resident2", grid=0, title=LAMPS[1], content="幸福小区北门路灯不亮了。")
+    act(dup, "merge", world.users["grid_worker"], parent=appeals[0].pk)
+    services.appeal_support(appeal_id=appeals[0].pk, actor=world.users["resident2"])
+    report(world, grid=0, title="楼道堆放杂物", content="三号楼楼道里堆满了纸箱和旧家具，有火灾隐患。")
+
+    found = hot_topics(services.Appeal.objects.all(), start=start, end=end)
+
+    assert len(found) == 1
+    topic = found[0]
+    assert topic.count == 3 and topic.previous == 1 and topic.trend == "rising" and topic.change == "+200%"
+    assert topic.support == 2  # one 附议 and one merged duplicate
+    assert topic.places == [(world.grids[0].name, 3)]
+
+    client.force_login(world.users["street_staff"])
+    page = client.get(reverse("intelligence:hot"), {"days": 7}).content.decode()
+    assert 'data-topic="1"' in page and appeals[0].number in page
+    assert client.get(reverse("intelligence:hot"), {"region": "999999"}).status_code == 200
+    client.force_login(world.users["resident"])
+    assert client.get(reverse("intelligence:hot")).status_code == 404
