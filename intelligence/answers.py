@@ -10,7 +10,6 @@ never blocks the answer.
 """
 import functools
 import hashlib
-import io
 import json
 import logging
 import math
@@ -21,7 +20,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .text import normalize, tokenize
@@ -143,6 +142,8 @@ def _keywords(title: str, body: str, limit: int = 12) -> tuple[str, ...]:
     return tuple(out)
 
 
+# The signals that say whether an answer is about this appeal at all.
+RELATION = ("cos_all", "cos_title", "keyword_share", "place_named")
 FEATURES = ("cos_all", "cos_title", "keyword_share", "place_named", "no_places", "actions", "times",
             "length", "generic_share", "content_length", "digits")
 
@@ -304,10 +305,17 @@ def read_rows(path) -> list[dict]:
 # ---------------------------------------------------------------- the model
 
 class AnswerModel:
-    """Vocabulary, scaler, logistic regression and the thresholds the reasons use."""
+    """Vocabulary, scaler and logistic regression for the score; a second, smaller one on the
+    relation signals alone says whether the answer is about this appeal at all (the "unrelated" reason)."""
 
-    def __init__(self, vectorizer, scaler, classifier, thresholds):
-        self.vectorizer, self.scaler, self.classifier, self.thresholds = vectorizer, scaler, classifier, thresholds
+    labels_ = ["addresses", "does_not_address"]
+
+    def __init__(self, vectorizer, scaler, classifier, relation, trained_on):
+        self.vectorizer, self.scaler, self.classifier, self.relation = vectorizer, scaler, classifier, relation
+        self.trained_on = trained_on  # appeals (each gives one real and one constructed pair)
+
+    def dumps(self) -> bytes:
+        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
 
     def signals(self, triples) -> list[dict]:
         return signals_many(self.vectorizer, triples)
@@ -319,21 +327,21 @@ class AnswerModel:
     def check(self, title, body, answer) -> dict:
         sig = self.signals([(title, body, answer)])[0]
         score = float(self.score_signals([sig])[0])
-        return {"score": score, "flagged": score < FLAG_BELOW, "reasons": reasons_for(sig, self.thresholds)}
+        related = float(self.relation.predict_proba(np.array([[sig[n] for n in RELATION]]))[0, 1])
+        return {"score": score, "flagged": score < FLAG_BELOW, "reasons": reasons_for(sig, related)}
 
     def weights(self) -> dict:
         return {name: round(float(w), 3) for name, w in zip(FEATURES, self.classifier.coef_[0])}
 
 
-def reasons_for(sig: dict, thresholds: dict) -> list[dict]:
+def reasons_for(sig: dict, related: float) -> list[dict]:
     """Which signals failed, as codes (shown translated by `reason_texts`)."""
     reasons = []
     if sig["generic_share"] >= 0.5 or sig["_raw_content"] < 10:
         reasons.append({"code": "generic"})
     if sig["_raw_length"] < 15:
         reasons.append({"code": "too_short"})
-    if (sig["cos_all"] < thresholds["cos_all"] and sig["keyword_share"] < thresholds["keyword_share"]
-            and not sig["place_named"]):
+    if related < FLAG_BELOW:
         reasons.append({"code": "unrelated"})
     if sig["_missing_places"] and not sig["place_named"]:
         reasons.append({"code": "no_place", "places": list(sig["_missing_places"])})
@@ -347,6 +355,7 @@ def reasons_for(sig: dict, thresholds: dict) -> list[dict]:
 def _fit(pairs: list[dict]) -> AnswerModel:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     texts = [normalize(f"{p['title']} {p['body']}")[:BODY_CHARS] for p in pairs[::2]]
@@ -359,9 +368,10 @@ def _fit(pairs: list[dict]) -> AnswerModel:
     y = np.array([p["label"] for p in pairs])
     scaler = StandardScaler().fit(X)
     classifier = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit(scaler.transform(X), y)
-    real = [s for s, p in zip(sigs, pairs) if p["kind"] == "official"]
-    thresholds = {name: float(np.percentile([s[name] for s in real], 10)) for name in ("cos_all", "keyword_share")}
-    return AnswerModel(vectorizer, scaler, classifier, thresholds)
+    about = [(s, p["label"]) for s, p in zip(sigs, pairs) if p["kind"] in ("official", "unrelated")]
+    relation = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced")).fit(
+        np.array([[s[n] for n in RELATION] for s, _label in about]), np.array([label for _s, label in about]))
+    return AnswerModel(vectorizer, scaler, classifier, relation, trained_on=len(pairs) // 2)
 
 
 def cross_validate(rows: list[dict], folds: int = 5, seed: int = SEED) -> dict:
@@ -402,48 +412,36 @@ def cross_validate(rows: list[dict], folds: int = 5, seed: int = SEED) -> dict:
 
 _lock = threading.Lock()
 _loaded: dict = {}  # (pk, created_at) or blob digest -> AnswerModel: a blob is unpickled once per process
-_from_fixture: dict = {}  # fixture digest -> (blob, evaluation, trained_on): the shipped model, trained once per process
+_from_fixture: dict = {}  # fixture digest -> (AnswerModel, evaluation): the shipped model, trained once per process
 
 
-def _save_version(*, blob: bytes, evaluation: dict, trained_on: int, source: str, actor=None, note: str = ""):
-    """A new current version of the answer model; the previous one stays for rollback."""
-    from core.audit import audit
-    from core.db import busy_is_conflict
-
-    from .models import TrainedModel
-
-    try:
-        with busy_is_conflict(), transaction.atomic():
-            previous = list(TrainedModel.objects.select_for_update().filter(kind=TrainedModel.Kind.ANSWER))
-            version = max((m.version for m in previous), default=0) + 1
-            TrainedModel.objects.filter(kind=TrainedModel.Kind.ANSWER, is_current=True).update(is_current=False)
-            created = TrainedModel.objects.create(
-                kind=TrainedModel.Kind.ANSWER, version=version, source=source, created_by=actor,
-                trained_on=trained_on, labels=["addresses", "does_not_address"], evaluation=evaluation,
-                blob=blob, is_current=True, note=note[:200])
-            audit(actor=actor, action="intelligence.answer_model.train", obj=created,
-                  after={"version": version, "trained_on": trained_on, "f1": evaluation.get("f1"),
-                         "auc": evaluation.get("auc")}, note=note)
-    except IntegrityError:
-        from core.errors import Conflict
-
-        raise Conflict()
-    return created
-
-
-def _train(rows: list[dict], folds: int = 5) -> tuple[bytes, dict]:
-    pairs = training_pairs(rows)
-    model = _fit(pairs)
+def _train(rows: list[dict], folds: int = 5) -> tuple[AnswerModel, dict]:
+    model = _fit(training_pairs(rows))
     evaluation = cross_validate(rows, folds=folds) if folds > 1 else {}
-    evaluation.update({"weights": model.weights(), "thresholds": {k: round(v, 4) for k, v in model.thresholds.items()},
-                       "flag_below": FLAG_BELOW})
-    return pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), evaluation
+    evaluation.update({"weights": model.weights(), "flag_below": FLAG_BELOW})
+    return model, evaluation
+
+
+def _install(model: AnswerModel, evaluation: dict, *, source: str, actor=None, note: str = ""):
+    from .models import TrainedModel
+    from .services import model_install
+
+    return model_install(classifier=model, source=source, evaluation=evaluation, actor=actor, note=note,
+                         kind=TrainedModel.Kind.ANSWER)
 
 
 def train_answer_model(rows: list[dict], *, source: str, actor=None, note: str = "", folds: int = 5):
-    """Train on (appeal, reply) rows, store the cross-validated evaluation, make it current."""
-    blob, evaluation = _train(rows, folds=folds)
-    return _save_version(blob=blob, evaluation=evaluation, trained_on=len(rows), source=source, actor=actor, note=note)
+    """Train on (appeal, reply) rows, store the cross-validated evaluation, make it the current version."""
+    model, evaluation = _train(rows, folds=folds)
+    return _install(model, evaluation, source=source, actor=actor, note=note)
+
+
+def rollback_answer_model(actor=None):
+    """Back to the version before the current one (the shared rollback of intelligence.services)."""
+    from .models import TrainedModel
+    from .services import model_rollback
+
+    return model_rollback(actor=actor, kind=TrainedModel.Kind.ANSWER)
 
 
 def fixture_digest() -> str:
@@ -457,16 +455,14 @@ def train_from_fixture(actor=None):
     digest = fixture_digest()
     with _lock:
         if digest not in _from_fixture:
-            rows = read_rows(FIXTURE)
             # No cross-validation here: this may run inside an answer's transaction.
             # `train_answer_check FILE` and bench/answer_check.py give the figures.
-            blob, evaluation = _train(rows, folds=0)
+            model, evaluation = _train(read_rows(FIXTURE), folds=0)
             evaluation.update({"fixture": digest, "cross_validated": False})
-            _from_fixture[digest] = (blob, evaluation, len(rows))
-    blob, evaluation, trained_on = _from_fixture[digest]
-    return _save_version(blob=blob, evaluation=dict(evaluation), trained_on=trained_on,
-                         source=TrainedModel.Source.FILES, actor=actor,
-                         note=f"shipped fixture {FIXTURE.name} ({digest})")
+            _from_fixture[digest] = (model, evaluation)
+    model, evaluation = _from_fixture[digest]
+    return _install(model, dict(evaluation), source=TrainedModel.Source.FILES, actor=actor,
+                    note=f"shipped fixture {FIXTURE.name} ({digest})")
 
 
 def current_answer_model():
@@ -491,30 +487,6 @@ def current_answer_model():
         model = _loaded.get(digest) or pickle.loads(blob)
         _loaded[key] = _loaded[digest] = model
     return row, model
-
-
-def rollback_answer_model(actor=None):
-    """Back to the version before the current one; the current one is kept (a rollforward is another rollback away)."""
-    from core.audit import audit
-    from core.db import busy_is_conflict
-    from core.errors import ValidationFailed
-
-    from .models import TrainedModel
-
-    with busy_is_conflict(), transaction.atomic():
-        versions = list(TrainedModel.objects.select_for_update().filter(kind=TrainedModel.Kind.ANSWER).order_by("-version"))
-        current = next((m for m in versions if m.is_current), None)
-        older = [m for m in versions if current is None or m.version < current.version]
-        if current is None or not older:
-            raise ValidationFailed(_("There is no earlier version of the answer check to go back to."),
-                                   code="no_previous_model")
-        target = older[0]
-        TrainedModel.objects.filter(pk=current.pk).update(is_current=False)
-        TrainedModel.objects.filter(pk=target.pk).update(is_current=True)
-        audit(actor=actor, action="intelligence.answer_model.rollback", obj=target,
-              before={"version": current.version}, after={"version": target.version})
-    target.is_current = True
-    return target
 
 
 # ---------------------------------------------------------------- checks in the loop
