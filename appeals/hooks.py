@@ -12,11 +12,15 @@ AppConfig.ready) and the loop calls them back.
   appeal page saying what this appeal became or came from.
 * `conversions(fn)`: `fn(appeal, user) -> [{"label", "help", "url", "key"}]`, buttons
   on the appeal page that turn it into another app's record.
+* `after_submit(fn)`: `fn(appeal=, actor=)` runs inside the submit's transaction,
+  after the appeal and its first event are written (e.g. to keep the category
+  suggestion made at intake).
 """
 
 AFTER_TRANSITION: list = []
 PAGE_LINKS: list = []
 CONVERSIONS: list = []
+AFTER_SUBMIT: list = []
 
 
 def _register(registry: list, fn):
@@ -37,6 +41,10 @@ def conversions(fn):
     return _register(CONVERSIONS, fn)
 
 
+def after_submit(fn):
+    return _register(AFTER_SUBMIT, fn)
+
+
 def links_for(appeal, user) -> list[dict]:
     return [link for fn in PAGE_LINKS for link in fn(appeal, user)]
 
@@ -47,4 +55,9 @@ def conversions_for(appeal, user) -> list[dict]:
 
 def transitioned(**kwargs) -> None:
     for fn in AFTER_TRANSITION:
+        fn(**kwargs)
+
+
+def submitted(**kwargs) -> None:
+    for fn in AFTER_SUBMIT:
         fn(**kwargs)

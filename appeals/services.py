@@ -128,6 +128,7 @@ def appeal_submit(*, actor: User, title: str = "", content: str, category, chann
         note="", data={"channel": channel, "category": category.code},
     )
     _save_images(appeal, event, images, actor)
+    hooks.submitted(appeal=appeal, actor=actor)
     grid_workers = User.objects.filter(roles__role=Role.GRID_WORKER, roles__region=grid)
     notify(grid_workers, verb="new_appeal", title=_("New appeal in your grid: %(t)s") % {"t": title}, url=_url(appeal))
     return appeal

@@ -40,3 +40,85 @@ def appeal_answer_checks(request: HttpRequest, appeal_id: int):
          "model_version": c.model.version if c.model else None, "checked_at": c.at}
         for c in answers.checks_for_appeal(request.auth, appeal_id)
     ]
+
+
+# ---------------------------------------------------------------- category suggestion
+
+class SuggestIn(Schema):
+    title: str = ""
+    content: str = ""
+    grid: str = ""
+
+
+class SuggestionOut(Schema):
+    category: str | None
+    category_name: str | None
+    confidence: float | None
+    unit: str | None
+    auto_route: bool
+    above_threshold: bool
+    model_version: int | None
+
+
+class ModelOut(Schema):
+    version: int
+    source: str
+    is_current: bool
+    trained_on: int
+    labels: list[str]
+    macro_f1: float | None
+    accuracy: float | None
+    created_at: dt.datetime
+
+
+def _model_out(m):
+    return {"version": m.version, "source": m.source, "is_current": m.is_current, "trained_on": m.trained_on,
+            "labels": m.labels, "macro_f1": (m.evaluation or {}).get("macro_f1"),
+            "accuracy": (m.evaluation or {}).get("accuracy"), "created_at": m.created_at}
+
+
+@router.post("/intelligence/suggest", response={200: SuggestionOut, **errors(400)},
+             summary="Suggest the category (and unit) for a text")
+def suggest_category(request: HttpRequest, payload: SuggestIn):
+    """The current category model's suggestion for a report being written: category code and
+    name, confidence, the unit it goes to in `grid` (a grid code, optional) and whether the
+    street lets it route by itself. All fields null when there is no model or too little text."""
+    from .category_api import suggestion_payload
+
+    return suggestion_payload(request.auth, payload.title, payload.content, payload.grid)
+
+
+@router.get("/intelligence/models", response={200: list[ModelOut], **errors()},
+            summary="Versions of the category model")
+def category_models(request: HttpRequest):
+    """Staff only: every version, newest first, with its cross-validated macro-F1 and accuracy."""
+    from .category_api import staff_only
+    from .selectors import model_versions
+
+    staff_only(request.auth)
+    return [_model_out(m) for m in model_versions()]
+
+
+@router.get("/intelligence/models/current", response={200: ModelOut, **errors(404)},
+            summary="The current category model")
+def category_model_current(request: HttpRequest):
+    """Staff only: 404 `not_found` when no model has been trained yet."""
+    from core.errors import NotFound
+
+    from .category_api import staff_only
+    from .selectors import current_model
+
+    staff_only(request.auth)
+    model = current_model()
+    if model is None:
+        raise NotFound()
+    return _model_out(model)
+
+
+@router.post("/intelligence/models/rollback", response={200: ModelOut, **errors(400, 409)},
+             summary="Roll the category model back to the previous version")
+def category_model_rollback(request: HttpRequest):
+    """Staff only: 400 `no_previous` when there is no earlier version; audited."""
+    from .services import model_rollback
+
+    return _model_out(model_rollback(actor=request.auth))

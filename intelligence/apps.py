@@ -18,3 +18,8 @@ class IntelligenceConfig(AppConfig):
         from .dup_hooks import duplicate_links
 
         hooks.page_links(duplicate_links)
+
+        from .category_hooks import category_links, on_submit
+
+        hooks.after_submit(on_submit)
+        hooks.page_links(category_links)

@@ -97,7 +97,7 @@ EXPECTED = {
 PUBLIC = {("get", "/api/v1/certificates/{code}"), ("get", "/api/v1/wishes")}
 
 # Newer apps keep their part of the table next to their own tests.
-for _app in ("deliberation", "mediation", "visits", "places"):
+for _app in ("deliberation", "mediation", "visits", "places", "intelligence"):
     _contract = importlib.import_module(f"{_app}.tests.api_contract")
     EXPECTED.update(_contract.EXPECTED)
     PUBLIC |= _contract.PUBLIC

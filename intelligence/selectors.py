@@ -1,0 +1,113 @@
+"""Reads for category suggestion: the current model (loaded once per version and
+process), what it suggests for a text, the examples the platform trains on."""
+
+import threading
+
+from django.db.models import OuterRef, Subquery
+
+from appeals.models import Appeal, Category
+from appeals.workflow import Status
+
+from .classifier import CategoryClassifier
+from .models import Correction, RoutingSetting, TrainedModel, TrainingRun
+
+_cache_lock = threading.Lock()
+_loaded: dict[str, tuple[int, CategoryClassifier]] = {}
+
+
+def current_model(kind=TrainedModel.Kind.CATEGORY):
+    return TrainedModel.objects.filter(kind=kind, is_current=True).defer("blob").first()
+
+
+def current_classifier():
+    """(TrainedModel, CategoryClassifier) for the current category model, or (None, None).
+    The blob is unpickled once per version and process; a rollback is seen at the next call."""
+    row = current_model()
+    if row is None:
+        return None, None
+    cached = _loaded.get(TrainedModel.Kind.CATEGORY)
+    if cached is None or cached[0] != row.pk:
+        with _cache_lock:
+            cached = _loaded.get(TrainedModel.Kind.CATEGORY)
+            if cached is None or cached[0] != row.pk:
+                blob = TrainedModel.objects.values_list("blob", flat=True).get(pk=row.pk)
+                cached = (row.pk, CategoryClassifier.loads(blob))
+                _loaded[TrainedModel.Kind.CATEGORY] = cached
+    return row, cached[1]
+
+
+def category_for_label(label):
+    """The active leaf category a model label names: its code (platform models) or its name (file models)."""
+    leaves = Category.objects.filter(is_active=True, children__isnull=True)
+    return leaves.filter(code=label).first() or leaves.filter(name=label).first()
+
+
+def routing_setting(street):
+    """The street's auto-route setting (unsaved default: off, 0.9) ."""
+    if street is None:
+        return RoutingSetting(auto_route=False, threshold=0.9)
+    return RoutingSetting.objects.filter(street=street).first() or RoutingSetting(street=street)
+
+
+def suggest_category(*, title="", content="", grid=None):
+    """What the current model suggests for a text: category, confidence, the unit it routes
+    to in the grid's region (if known), and whether the street lets it route by itself.
+    None without a model, without text, or when the model's label is no category here."""
+    from appeals.forms import default_unit_for
+
+    if not (title or "").strip() and len((content or "").strip()) < 2:
+        return None
+    row, classifier = current_classifier()
+    if classifier is None:
+        return None
+    label, confidence = classifier.predict_one(title or "", content or "")
+    category = category_for_label(label)
+    if category is None:
+        return None
+    unit = category.default_unit
+    setting = routing_setting(None)
+    if grid is not None:
+        community = grid.parent
+        unit = default_unit_for(Appeal(category=category, grid=grid, community=community,
+                                       street_id=community.parent_id if community else None))
+        setting = routing_setting(community.parent if community else None)
+    return {
+        "category": category, "label": label, "confidence": confidence, "unit": unit, "model": row,
+        "threshold": setting.threshold, "auto_route": setting.auto_route,
+        "above_threshold": confidence >= setting.threshold,
+    }
+
+
+def training_examples():
+    """(titles, bodies, labels) of closed appeals, labelled by their leaf category code,
+    or by the latest staff correction where there is one (a correction wins)."""
+    corrected = Correction.objects.filter(appeal=OuterRef("pk")).order_by("-at", "-id").values("chosen__code")[:1]
+    rows = (Appeal.objects.filter(status=Status.CLOSED, parent__isnull=True)
+            .annotate(corrected=Subquery(corrected))
+            .values_list("title", "content", "category__code", "corrected").order_by("pk"))
+    titles, bodies, labels = [], [], []
+    for title, content, code, corrected_code in rows:
+        titles.append(title)
+        bodies.append(content)
+        labels.append(corrected_code or code)
+    return titles, bodies, labels
+
+
+def training_example_count():
+    return Appeal.objects.filter(status=Status.CLOSED, parent__isnull=True).count()
+
+
+def model_versions(kind=TrainedModel.Kind.CATEGORY):
+    return list(TrainedModel.objects.filter(kind=kind).defer("blob").select_related("created_by").order_by("-version"))
+
+
+def training_runs(kind=TrainedModel.Kind.CATEGORY, limit=10):
+    return list(TrainingRun.objects.filter(kind=kind).select_related("requested_by", "model")[:limit])
+
+
+def latest_suggestion(appeal):
+    return appeal.suggestions.select_related("category", "model").first()
+
+
+def corrections_of(appeal):
+    return list(appeal.category_corrections.select_related("suggested", "chosen", "by"))
