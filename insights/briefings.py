@@ -33,6 +33,7 @@ from appeals.models import Appeal, Rating, Supervision, Whistle
 from appeals.workflow import Satisfaction
 from core.audit import audit
 from core.errors import NotAllowed, NotFound, ValidationFailed
+from intelligence.hot import hot_topics
 from people.models import Unit
 from regions.models import Region
 
@@ -46,6 +47,7 @@ SCOPE_LEVELS = (Region.Level.STREET, Region.Level.COMMUNITY, Region.Level.GRID)
 EARLIEST_YEAR = 2000
 NOTABLE_LIMIT = 5
 TOP_LIMIT = 10
+HOT_LIMIT = 5  # hot topics (intelligence.hot) in a briefing
 TREND_WEEKS = 12
 
 # The key-figures table, in this order (overdue is a snapshot of now, shown on its own line).
@@ -237,6 +239,7 @@ class BriefingData:
     breakdowns: list[figures.Breakdown]
     cases: dict[str, list[Case]] = field(default_factory=dict)
     summary: str = ""
+    hot: list = field(default_factory=list)  # intelligence.hot.Topic
 
     @property
     def in_progress(self) -> bool:
@@ -399,6 +402,7 @@ def collect(scope, period: BriefingPeriod, now: dt.datetime) -> BriefingData:
         breakdowns=breakdowns, cases=notable_cases(appeals, this_p),
     )
     data.summary = _summary(data, current, categories.rows[0].label if categories.rows else None)
+    data.hot = hot_topics(appeals, start=this_p.start, end=this_p.end, limit=HOT_LIMIT)
     return data
 
 
@@ -646,6 +650,14 @@ def render_docx(data: BriefingData, font_path: str | None) -> bytes:
             continue
         _table(document, [_("Name"), *[str(c.label) for c in breakdown.columns]],
                [[row.label, *[cell.display for cell in row.cells]] for row in breakdown.rows])
+
+    _heading(document, _("Hot topics"), level=1)
+    if not data.hot:
+        document.add_paragraph(_("No hot topic in this period: no group of similar appeals."))
+    else:
+        _table(document, [_("Topic"), _("Appeals"), _("Previous period"), _("Trend"), _("Support"), _("Places")],
+               [[t.title, str(t.count), str(t.previous), f"{t.trend_label} {t.change}", str(t.support),
+                 "、".join(name for name, _n in t.places)] for t in data.hot])
 
     _heading(document, _("Notable cases"), level=1)
     for key, cases in data.cases.items():

@@ -14,6 +14,7 @@ from .hot import hot_topics
 
 PERIOD_DAYS = (7, 30, 90)
 DEFAULT_DAYS = 30
+MAX_DAYS = 366
 
 
 def period_ending_today(days: int, now=None) -> tuple[dt.datetime, dt.datetime]:
@@ -23,17 +24,34 @@ def period_ending_today(days: int, now=None) -> tuple[dt.datetime, dt.datetime]:
     return end - dt.timedelta(days=days), end
 
 
+def dashboard_period(start: str, end: str) -> tuple[dt.datetime, dt.datetime] | None:
+    """The dashboard's own dates (?start=YYYY-MM-DD&end=YYYY-MM-DD, end included), if sound."""
+    try:
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    except ValueError:
+        return None
+    if not (0 <= (last - first).days <= MAX_DAYS):
+        return None
+    midnight = dt.time.min
+    return (timezone.make_aware(dt.datetime.combine(first, midnight)),
+            timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), midnight)))
+
+
 @login_required
 def hot_page(request):
+    """Reached from the dashboard with its scope and dates, or on its own with an area and the last N days."""
     if not can_see_figures(request.user):
         raise Http404()
+    q = request.GET
     regions = scope_regions(request.user)
-    chosen = request.GET.get("region", "")
+    chosen = q.get("region") or q.get("scope") or ""
     region = next((r for r in regions if str(r.pk) == chosen), None)
     error = _("Choose an area from the list.") if chosen and region is None else ""
-    days = int(request.GET["days"]) if request.GET.get("days", "").isdigit() and \
-        int(request.GET["days"]) in PERIOD_DAYS else DEFAULT_DAYS
-    start, end = period_ending_today(days)
+    days = int(q["days"]) if q.get("days", "").isdigit() and int(q["days"]) in PERIOD_DAYS else DEFAULT_DAYS
+    period = dashboard_period(q.get("start", ""), q.get("end", "")) if "days" not in q else None
+    start, end = period or period_ending_today(days)
+    if period:
+        days = (end - start).days
     found = hot_topics(scoped_appeals(request.user, region=region), start=start, end=end)
     return render(request, "intelligence/hot.html", {
         "topics": found, "regions": regions, "region": region, "days": days, "period_days": PERIOD_DAYS,

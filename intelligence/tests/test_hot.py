@@ -91,3 +91,21 @@ def test_platform_topic_counts_support_merged_duplicates_and_the_previous_period
     assert client.get(reverse("intelligence:hot"), {"region": "999999"}).status_code == 200
     client.force_login(world.users["resident"])
     assert client.get(reverse("intelligence:hot")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_dashboard_links_to_the_topics_of_its_scope_and_dates(client):
+    world = build_world()
+    for t in LAMPS:
+        report(world, grid=0, title=t, content=f"幸福小区{t}，请尽快修理。")
+    client.force_login(world.users["street_staff"])
+    today = timezone.localdate().isoformat()
+
+    dashboard = client.get(reverse("insights:dashboard")).content.decode()
+    page = client.get(reverse("intelligence:hot"), {"scope": world.communities[0].pk, "start": today, "end": today,
+                                                    "period": "custom"}).content.decode()
+    elsewhere = client.get(reverse("intelligence:hot"), {"scope": world.communities[1].pk, "start": today,
+                                                         "end": today}).content.decode()
+
+    assert 'data-action="hot-topics"' in dashboard
+    assert 'data-topic="1"' in page and 'data-topic="1"' not in elsewhere
