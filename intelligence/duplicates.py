@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from appeals.models import Appeal
 from appeals.workflow import OPEN_STATES, Status
@@ -160,7 +161,8 @@ def _match(query: Doc, appeal: Appeal, metres, score: float, grid, at, explain: 
         reasons.append(_("Same grid"))
     if metres is not None:
         reasons.append(_("%(m)d m away") % {"m": round(metres)})
-    reasons.append(_("Same day") if days == 0 else _("%(d)d days apart") % {"d": days})
+    apart = ngettext("%(d)d day apart", "%(d)d days apart", days) % {"d": days}
+    reasons.append(_("Same day") if days == 0 else apart)
     if appeal.status == Status.CLOSED:
         reasons.append(_("Recently closed"))
     words = shared_words(query, appeal) if explain else []

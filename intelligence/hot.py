@@ -76,7 +76,7 @@ class Topic:
         return "%+d%%" % round((self.count - self.previous) * 100 / self.previous)
 
 
-TREND_LABELS = {"new": _("New"), "rising": _("Rising"), "steady": _("Steady"), "falling": _("Falling")}
+TREND_LABELS = {"new": _("New topic"), "rising": _("Rising"), "steady": _("Steady"), "falling": _("Falling")}
 
 
 def _matrix(texts: list[str]):
