@@ -20,7 +20,7 @@ def duplicate_links(appeal, user) -> list[dict]:
         return []
     if not (user_scopes(user).is_admin or acting_roles(user, appeal) & _STAFF):
         return []
-    matches = duplicates_of(appeal, among=visible_appeals(user))
+    matches = duplicates_of(appeal, among=visible_appeals(user), explain=False)  # no jieba on every page view
     if not matches:
         return []
     top = matches[0]

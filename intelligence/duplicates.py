@@ -178,7 +178,8 @@ def shared_words(query: Doc, appeal: Appeal, limit: int = 5) -> list[str]:
     return sorted(common, key=lambda w: (-len(w), w))[:limit]
 
 
-def duplicates_of(appeal: Appeal, *, among=None, limit: int = SHOW) -> list[Match]:
+def duplicates_of(appeal: Appeal, *, among=None, limit: int = SHOW, explain: bool = True) -> list[Match]:
     """Likely duplicates of an appeal already on the platform."""
     return likely_duplicates(title=appeal.title, content=appeal.content, grid=appeal.grid, lng=appeal.lng,
-                             lat=appeal.lat, at=appeal.created_at, exclude_pk=appeal.pk, among=among, limit=limit)
+                             lat=appeal.lat, at=appeal.created_at, exclude_pk=appeal.pk, among=among, limit=limit,
+                             explain=explain)
