@@ -58,6 +58,7 @@ _ACTIONS = (
     "安装", "疏通", "恢复", "巡查", "执法", "检测", "监测", "封堵", "劝离", "纠正", "处理完毕", "已解决", "解决",
     "依据", "根据", "规定", "按照", "政策", "标准", "可以", "不符合", "符合", "申请", "咨询电话", "联系电话", "电话",
     "已经", "已将", "已对", "已于", "已责成", "已安排", "已完成", "已要求", "已联系", "已派", "纳入", "计划", "启动",
+    "联系", "调查", "踏勘", "谈话", "通知书", "落实", "实施", "方案", "加强", "改进", "请到", "可到", "携带", "拨打",
 )
 _ACTIONS_RE = re.compile("|".join(map(re.escape, _ACTIONS)))
 
@@ -563,3 +564,22 @@ def checks_for_appeal(user, appeal_id: int):
         raise NotAllowed()
     return list(AnswerCheck.objects.filter(answer__appeal_id=appeal_id).select_related("answer__unit", "model")
                 .order_by("answer__at", "answer__id"))
+
+
+def page_link(appeal, user) -> list[dict]:
+    """appeals.hooks.page_links: at the top of the page, before the buttons to verify, a note
+    for staff that the latest answer may not address the appeal (its reasons are next to it)."""
+    from accounts.selectors import user_scopes
+    from appeals.workflow import Status
+
+    from .models import AnswerCheck
+
+    if appeal.status != Status.VERIFYING or not user_scopes(user).is_staff_member:
+        return []
+    check = AnswerCheck.objects.filter(answer__appeal=appeal).order_by("-answer__at", "-answer__id").first()
+    if check is None or not check.flagged:
+        return []
+    return [{"key": "answer_check", "label": _("Answer check"),
+             "text": _("The latest answer may not address this appeal: %(reasons)s Check on site before passing it.")
+             % {"reasons": " ".join(reason_texts(check)[:2])},
+             "url": "#work-h"}]

@@ -14,6 +14,7 @@ class IntelligenceConfig(AppConfig):
         from . import answers
 
         hooks.after_transition(answers.on_transition)
+        hooks.page_links(answers.page_link)
 
         from .dup_hooks import duplicate_links
 

@@ -58,6 +58,8 @@ def test_a_generic_answer_is_flagged_and_the_grid_worker_sees_why(world, client)
     page = client.get(reverse("appeals:detail", args=[appeal.pk])).content.decode()
     assert 'data-answer-check="flagged"' in page
     assert _zh(answers.REASON_TEXT["no_action"]) in page and "可能没有针对诉求" in page
+    top = page[:page.index('id="work-h"')]  # before the answers: the note at the top, by the buttons to verify
+    assert 'data-linked="answer_check"' in top and _zh(answers.REASON_TEXT["generic"]) in top
 
 
 def test_the_resident_does_not_see_the_check(world, client):
@@ -77,7 +79,7 @@ def test_a_specific_answer_naming_place_action_and_time_is_not_flagged(world, cl
     tasks = client.get(reverse("appeals:my_tasks")).content.decode()
     assert appeal.title in tasks and "data-answer-flag" not in tasks
     page = client.get(reverse("appeals:detail", args=[appeal.pk])).content.decode()
-    assert 'data-answer-check="ok"' in page
+    assert 'data-answer-check="ok"' in page and 'data-linked="answer_check"' not in page
 
 
 def test_the_grid_workers_own_resolve_report_is_checked_too(world):
