@@ -71,7 +71,9 @@ class CategoryClassifier:
         from sklearn.svm import LinearSVC
 
         labels = [str(label) for label in labels]
-        check_trainable(labels)
+        counts = Counter(labels)
+        if len(counts) < 2 or min(counts.values()) < 2:  # the calibration needs two of each
+            raise TooFewExamples(counts)
         X = self._features(items, fit=True)
         folds = min(3, min(Counter(labels).values()))
         svm = LinearSVC(C=self.c, random_state=self.random_state)

@@ -17,7 +17,8 @@ from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.models import AuditLog
 
 from . import selectors
-from .classifier import MIN_EXAMPLES, MIN_PER_LABEL, CategoryClassifier, TooFewExamples, cross_validate, read_jsonl
+from .classifier import (MIN_EXAMPLES, MIN_PER_LABEL, CategoryClassifier, TooFewExamples, check_trainable, cross_validate,
+                         read_jsonl)
 from .models import Correction, RoutingSetting, Suggestion, TrainedModel, TrainingRun
 
 CATEGORY = TrainedModel.Kind.CATEGORY
@@ -82,6 +83,7 @@ def category_train(*, titles, bodies, labels, source, actor=None, evaluate=True,
     """Train on the examples, cross-validate them (the evaluation kept with the version), install as current."""
     labels = [str(label) for label in labels]
     try:
+        check_trainable(labels)
         evaluation = cross_validate(titles, bodies, labels, folds=5) if evaluate else {}
         classifier = CategoryClassifier().fit(titles, bodies, labels)
     except TooFewExamples:

@@ -7,7 +7,9 @@ from django.db.migrations.executor import MigrationExecutor
 
 
 def ensure_migrated():
-    connection = connections[DEFAULT_DB_ALIAS]
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+    """Migrate when this app's tables are missing or behind; other apps' pending
+    migrations are the operator's business (and never run inside a transaction here)."""
+    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if any(migration.app_label == "intelligence" for migration, _backwards in plan):
         call_command("migrate", interactive=False, verbosity=0)

@@ -6,7 +6,6 @@ skipped; a malformed line stops it with an error on stderr (exit status 1).
 """
 
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -36,9 +35,8 @@ class Command(BaseCommand):
         _row, classifier = current_classifier()
         if classifier is None:
             raise CommandError("no current category model: train one first (python manage.py train_classifier FILE...)")
-        out = sys.stdout
         for start in range(0, len(records), BATCH):
             chunk = records[start:start + BATCH]
             for label, confidence in classifier.predict([t for t, _ in chunk], [b for _, b in chunk]):
-                out.write(json.dumps({"label": label, "confidence": confidence}, ensure_ascii=False) + "\n")
-        out.flush()
+                self.stdout.write(json.dumps({"label": label, "confidence": confidence}, ensure_ascii=False))
+        self.stdout.flush()

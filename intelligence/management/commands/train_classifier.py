@@ -5,7 +5,6 @@ Train the category classifier from JSON Lines of {"title", "body", "label"}
 summary (examples per label, version) goes to stderr; nothing to stdout.
 """
 
-import sys
 from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
@@ -40,8 +39,8 @@ class Command(BaseCommand):
             raise CommandError(error.message)
         counts = Counter(labels)
         for label, n in counts.most_common():
-            sys.stderr.write(f"{label}\t{n}\n")
+            self.stderr.write(f"{label}\t{n}")
         summary = f"category model version {model.version} is current: {len(labels)} examples, {len(counts)} labels"
         if evaluate:
             summary += f"; 5-fold macro-F1 {model.evaluation['macro_f1']:.4f}, accuracy {model.evaluation['accuracy']:.4f}"
-        sys.stderr.write(summary + "\n")
+        self.stderr.write(summary)
