@@ -127,6 +127,11 @@ def check_trainable(labels):
         raise TooFewExamples(counts)
 
 
+def rare_labels(labels):
+    """Labels with fewer than MIN_PER_LABEL examples: a model cannot learn (or be scored on) them."""
+    return sorted(label for label, n in Counter(labels).items() if n < MIN_PER_LABEL)
+
+
 def duplicate_groups(titles, bodies):
     """A group id per example: examples sharing a title or a body share a group, so
     cross-validation never scores a text the model was trained on."""

@@ -2,6 +2,7 @@
 per-street auto-route setting, suggestions recorded at intake and staff corrections.
 Each is one transaction with its audit row."""
 
+import datetime as dt
 from collections import Counter
 
 from django.db import IntegrityError, transaction
@@ -18,7 +19,7 @@ from core.models import AuditLog
 
 from . import selectors
 from .classifier import (MIN_EXAMPLES, MIN_PER_LABEL, CategoryClassifier, TooFewExamples, check_trainable, cross_validate,
-                         read_jsonl)
+                         rare_labels, read_jsonl)
 from .models import Correction, RoutingSetting, Suggestion, TrainedModel, TrainingRun
 
 CATEGORY = TrainedModel.Kind.CATEGORY
@@ -74,14 +75,18 @@ def model_rollback(*, actor, kind=CATEGORY, expected_version=None) -> TrainedMod
 
 def _too_few_message(labels) -> str:
     counts = Counter(labels)
-    return _("Too few examples to train: %(n)d closed appeals in %(k)d categories; at least %(min)d are needed, "
-             "with %(per)d or more in every category.") % {
+    return _("Too few examples to train: %(n)d usable examples in %(k)d categories; at least %(min)d are needed, "
+             "in two or more categories with %(per)d or more each.") % {
         "n": len(labels), "k": len(counts), "min": MIN_EXAMPLES, "per": MIN_PER_LABEL}
 
 
 def category_train(*, titles, bodies, labels, source, actor=None, evaluate=True, note="") -> TrainedModel:
     """Train on the examples, cross-validate them (the evaluation kept with the version), install as current."""
     labels = [str(label) for label in labels]
+    rare = set(rare_labels(labels))
+    if rare:  # a category with one or two closed appeals is left out rather than stopping the training
+        kept = [i for i, label in enumerate(labels) if label not in rare]
+        titles, bodies, labels = [titles[i] for i in kept], [bodies[i] for i in kept], [labels[i] for i in kept]
     try:
         check_trainable(labels)
         evaluation = cross_validate(titles, bodies, labels, folds=5) if evaluate else {}
@@ -89,6 +94,7 @@ def category_train(*, titles, bodies, labels, source, actor=None, evaluate=True,
     except TooFewExamples:
         raise ValidationFailed(_too_few_message(labels), code="too_few_examples")
     evaluation["counts"] = dict(sorted(Counter(labels).items()))
+    evaluation["left_out"] = sorted(rare)
     return model_install(classifier=classifier, source=source, evaluation=evaluation, actor=actor, note=note)
 
 
@@ -124,9 +130,16 @@ def training_run_request(*, actor) -> TrainingRun:
     return run
 
 
-def training_run_execute(run_id=None) -> TrainingRun:
-    """Run a queued training (or, on schedule, a new one): its status says the outcome."""
+SCHEDULED_EVERY = dt.timedelta(days=6)
+
+
+def training_run_execute(run_id=None) -> TrainingRun | None:
+    """Run a queued training (or, on schedule, a new one unless the current model is
+    recent, so a restarted scheduler does not retrain at once): its status says the outcome."""
     if run_id is None:
+        current = selectors.current_model()
+        if current is not None and current.created_at > timezone.now() - SCHEDULED_EVERY:
+            return None
         run = TrainingRun.objects.create(kind=CATEGORY)
     else:
         claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(

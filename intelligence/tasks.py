@@ -7,5 +7,6 @@ from . import services
 
 @task()
 def train_category_task(run_id: int | None = None) -> str:
-    """On demand (a queued run) or on schedule (run_id None: a new run)."""
-    return services.training_run_execute(run_id).status
+    """On demand (a queued run) or on schedule (run_id None: a new run unless the model is recent)."""
+    run = services.training_run_execute(run_id)
+    return run.status if run is not None else "skipped"

@@ -230,6 +230,13 @@ def test_training_from_closed_appeals_with_corrections(world, categories, django
     assert sorted(model.labels) == sorted(categories[c].code for c in three)
     expected = sum(1 for _, _, label in chosen if label == right) + 1
     assert model.evaluation["macro_f1"] > 1 / 3 and model.evaluation["counts"][categories[right].code] == expected
+    assert train_category_task.enqueue().return_value == "skipped"  # the schedule leaves a recent model alone
+
+    rare = _closed(world, categories[LABELS[6]], "噪音扰民", "楼下的饭店每天凌晨还在营业，噪音很大。")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.training_run_request(actor=staff)
+    newer = TrainedModel.objects.get(is_current=True)
+    assert newer.version == 2 and newer.evaluation["left_out"] == [rare.category.code]  # one example: left out
 
 
 # ---------------------------------------------------------------- intake and the appeal page

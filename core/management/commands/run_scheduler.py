@@ -18,6 +18,7 @@ SCHEDULE = [
     ("deliberation.tasks.sweep_matters_task", 3600),
     ("integrations.tasks.sweep_import_jobs_task", 3600),
     ("insights.tasks.briefings_task", 3600),
+    ("intelligence.tasks.train_category_task", 7 * 86400),  # weekly retraining from closed appeals
 ]
 
 
