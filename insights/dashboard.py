@@ -303,19 +303,28 @@ def map_grid_values(appeals: QuerySet[Appeal], period: figures.Period) -> dict[i
     return {r["grid_id"]: r["values"] for r in _grouped_by_grid(appeals, period, MAP_FIGURES)}
 
 
+def overdue_appeals(appeals: QuerySet[Appeal], period: figures.Period) -> QuerySet[Appeal]:
+    """Open appeals past a deadline now, the longest overdue first (the list and its export)."""
+    return appeals.filter(figures.OVERDUE.rows(period)).select_related(
+        "category", "grid", "community", "lead_unit").order_by("resolve_due", "response_due", "pk")
+
+
+def open_supervisions(appeals: QuerySet[Appeal]) -> QuerySet[Supervision]:
+    """Supervision notices (督办) not yet cleared on appeals in scope, newest first (the list and its export)."""
+    return Supervision.objects.filter(appeal__in=appeals.values("pk"), cleared_at__isnull=True).select_related(
+        "appeal__category", "appeal__grid", "appeal__community", "appeal__lead_unit", "unit").order_by(
+        "-created_at", "-id")
+
+
 def overdue_list(appeals: QuerySet[Appeal], period: figures.Period, limit: int = LIST_LIMIT) -> dict:
-    """Open appeals past a deadline now, the longest overdue first."""
-    qs = appeals.filter(figures.OVERDUE.rows(period))
-    rows = qs.select_related("category", "grid", "community", "lead_unit").order_by("resolve_due", "response_due", "pk")
-    return {"total": qs.count(), "rows": [_appeal_row(a) for a in rows[:limit]]}
+    qs = overdue_appeals(appeals, period)
+    return {"total": qs.count(), "rows": [_appeal_row(a) for a in qs[:limit]]}
 
 
 def supervised_list(appeals: QuerySet[Appeal], limit: int = LIST_LIMIT) -> dict:
-    """Supervision notices (督办) not yet cleared on appeals in scope, newest first."""
-    qs = Supervision.objects.filter(appeal__in=appeals.values("pk"), cleared_at__isnull=True)
-    rows = qs.select_related("appeal__category", "appeal__grid", "appeal__community", "appeal__lead_unit", "unit")
+    qs = open_supervisions(appeals)
     out = []
-    for s in rows.order_by("-created_at", "-id")[:limit]:
+    for s in qs[:limit]:
         row = _appeal_row(s.appeal)
         row.update({"kind": s.kind, "kind_label": str(s.get_kind_display()), "since": timezone.localtime(s.created_at),
                     "unit": s.unit.name if s.unit_id else row["unit"]})

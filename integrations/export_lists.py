@@ -549,6 +549,50 @@ def _figure_rows(request):
                                 fig["value"], rate=bool(fig.get("is_rate")), definition=fig.get("definition", ""))
 
 
+# ---------------------------------------------------------------- the dashboard's lists
+
+DASHBOARD_FILTERS = ("period", "start", "end", "scope", "unit")
+
+
+def _dashboard_scope(request):
+    """The dashboard's own scope and period for the same query string."""
+    from insights import dashboard, selectors
+
+    if not selectors.can_see_figures(request.user):
+        raise NotFound()
+    return dashboard.choose(request.user, request.GET)
+
+
+def _dashboard_overdue_rows(request):
+    from insights import dashboard
+
+    scope = _dashboard_scope(request)
+    return dashboard.overdue_appeals(scope.appeals, scope.period)
+
+
+def _dashboard_supervised_rows(request):
+    """Each open supervision notice as its appeal's row, with the notice's kind, time and unit."""
+    from insights import dashboard
+
+    for notice in dashboard.open_supervisions(_dashboard_scope(request).appeals).iterator(chunk_size=2000):
+        appeal = notice.appeal
+        appeal.export_supervision = notice.get_kind_display()
+        appeal.export_since = notice.created_at
+        appeal.export_supervised_unit = notice.unit.name if notice.unit_id else ""
+        yield appeal
+
+
+register(ExportSpec("insights.overdue", _("Overdue appeals"), _appeal_columns(), _dashboard_overdue_rows,
+                    filter_keys=DASHBOARD_FILTERS, reveal=_appeal_reveal, may_reveal=_appeal_may_reveal,
+                    page="insights:dashboard"))
+register(ExportSpec("insights.supervised", _("Supervised appeals (督办)"), _appeal_columns((
+    Column("supervision", _("Supervision"), attr("export_supervision"), 12),
+    Column("supervised_since", _("Supervised since"), attr("export_since", None), 17, DATETIME),
+    Column("supervised_unit", _("Supervised unit"), attr("export_supervised_unit"), 16),
+)), _dashboard_supervised_rows, filter_keys=DASHBOARD_FILTERS, reveal=_appeal_reveal, may_reveal=_appeal_may_reveal,
+                    page="insights:dashboard"))
+
+
 register(ExportSpec("insights.figures", _("Figures"), (
     Column("table", _("Table"), attr("table"), 18),
     Column("row", _("Row"), attr("row"), 20),

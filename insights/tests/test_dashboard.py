@@ -290,8 +290,6 @@ def test_rollups_and_the_naive_figures_agree(street, who, params):
 
 def test_the_rollups_serve_single_area_scopes(street):
     world = street.world
-    if dashboard._aggregates() is None:
-        pytest.skip("insights.aggregates is not there: every scope reads figures.py")
     assert dashboard.figures_source(dashboard.choose(world.users["street_staff"], MARCH)).name == "rollups"
     assert dashboard.figures_source(dashboard.choose(world.users["unit_handler"], MARCH)).name == "rollups"
     # A street narrowed to a unit sees only the unit's appeals in the street: not a rollup scope.
@@ -303,3 +301,33 @@ def test_local_times_in_lists(client, street):
     board = get(client, street.world.users["street_staff"], params=MARCH).context["board"]
     row = board["overdue"]["rows"][0]
     assert row["due"].utcoffset() == dt.timedelta(hours=8)  # shown in Beijing time
+
+
+def test_the_overdue_and_supervised_lists_export_whole_as_filtered_masked_and_logged(client, street):
+    from integrations.models import ExportLog
+    from integrations.tests.export_support import download, values
+
+    world, a9, a13 = street.world, street.appeals["a9"], street.appeals["a13"]
+    a9.reporter_phone = "13812345678"
+    a9.save(update_fields=["reporter_phone"])
+    html = get(client, world.users["street_staff"], params=MARCH).content.decode()
+    assert 'data-export="insights.overdue"' in html and 'data-export="insights.supervised"' in html
+    assert "screen=" not in re.search(r'href="([^"]*insights.overdue[^"]*)"', html).group(1)
+    rows = download(client, "insights.overdue", **MARCH)
+    assert values(rows, "number") == [r["number"] for r in get(client, world.users["street_staff"], params=MARCH)
+                                      .context["board"]["overdue"]["rows"]] and len(rows) == 2
+    assert "138****5678" in values(rows, "reporter_phone")  # masked by default
+    log = ExportLog.objects.get(list_name="insights.overdue")
+    assert log.masked and log.filters == MARCH and log.row_count == 2
+    rows = download(client, "insights.overdue", full="1", **MARCH)
+    assert "13812345678" in values(rows, "reporter_phone")
+    assert not ExportLog.objects.filter(list_name="insights.overdue").order_by("-id").first().masked
+    notices = Supervision.objects.filter(cleared_at__isnull=True).select_related("appeal")
+    rows = download(client, "insights.supervised", **MARCH)
+    assert sorted(values(rows, "number")) == sorted(n.appeal.number for n in notices)
+    assert all(r["supervision"] and r["supervised_since"] for r in rows)
+    # Another community's staff export only what their dashboard lists; a resident gets nothing.
+    client.force_login(world.users["community_staff_other"])
+    assert values(download(client, "insights.overdue", **MARCH), "number") == [a13.number]
+    client.force_login(world.users["resident"])
+    assert client.get(reverse("integrations:export", args=["insights.overdue"])).status_code == 404
