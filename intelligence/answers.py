@@ -72,8 +72,10 @@ _TIME_RE = re.compile(
 _PLACE_SUFFIX = ("区", "县", "市", "镇", "乡", "村", "街道", "社区", "小区", "花园", "花苑", "家园", "公寓", "大厦", "广场",
                  "中学", "小学", "学校", "幼儿园", "医院", "路", "街", "大道", "巷", "桥", "栋", "组", "苑", "城", "湖", "山")
 _PLACE_SUFFIX_RE = re.compile("(" + "|".join(sorted(map(re.escape, _PLACE_SUFFIX), key=len, reverse=True)) + ")$")
-_PLACE_STOP = {"城市", "线路", "进城", "地区", "市委", "市民", "全区", "全县", "小区", "社区", "学校", "公司", "医院", "马路", "道路", "街道", "该小区", "本小区", "我们小区", "我们村",
-               "本村", "我村", "市区", "城区", "片区", "辖区", "我区", "本市", "我市", "全市", "该公司"}
+_PLACE_STOP = set("""
+城市 线路 进城 地区 市委 市民 全区 全县 小区 社区 学校 公司 医院 马路 道路 街道 该小区 本小区 我们小区 我们村
+本村 我村 市区 城区 片区 辖区 我区 本市 我市 全市 该公司
+""".split())
 
 # Words every appeal and reply share; they say nothing about this appeal.
 _KEYWORD_STOP = set("""
@@ -566,17 +568,22 @@ def checks_for_appeal(user, appeal_id: int):
                 .order_by("answer__at", "answer__id"))
 
 
+def latest_check(appeal):
+    """The check of the appeal's latest answer (the one to verify now), if any."""
+    from .models import AnswerCheck
+
+    return AnswerCheck.objects.filter(answer__appeal=appeal).order_by("-answer__at", "-answer__id").first()
+
+
 def page_link(appeal, user) -> list[dict]:
     """appeals.hooks.page_links: at the top of the page, before the buttons to verify, a note
     for staff that the latest answer may not address the appeal (its reasons are next to it)."""
     from accounts.selectors import user_scopes
     from appeals.workflow import Status
 
-    from .models import AnswerCheck
-
     if appeal.status != Status.VERIFYING or not user_scopes(user).is_staff_member:
         return []
-    check = AnswerCheck.objects.filter(answer__appeal=appeal).order_by("-answer__at", "-answer__id").first()
+    check = latest_check(appeal)
     if check is None or not check.flagged:
         return []
     return [{"key": "answer_check", "label": _("Answer check"),

@@ -36,5 +36,5 @@ def answer_flag(context, appeal):
     """A flag on an appeal's card when its latest answer may not address it."""
     if not _staff(context):
         return {}
-    check = (AnswerCheck.objects.filter(answer__appeal=appeal).order_by("-answer__at", "-answer__id").first())
+    check = answers.latest_check(appeal)
     return _shown(check) if check and check.flagged else {}
