@@ -128,6 +128,11 @@ def span_of(period: F.Period) -> Span | None:
 def _sum(qs, group: list[str], fields) -> dict:
     out: dict = defaultdict(Counter)
     sums = {f: Sum(f) for f in fields}
+    if not group:  # one row (values() with no fields would group by every column)
+        r = qs.order_by().aggregate(**sums)
+        if any(r.values()):
+            out[()].update({f: r[f] or 0 for f in fields})
+        return out
     for r in qs.order_by().values(*group).annotate(**sums):
         key = tuple(r[g] for g in group) if group else ()
         out[key].update({f: r[f] or 0 for f in fields})
@@ -145,6 +150,13 @@ def _days_q(ranges, field="day") -> Q:
     for a, b in ranges:
         q |= Q(**{f"{field}__gte": a, f"{field}__lt": b})
     return q
+
+
+def _months_q(span: Span) -> Q:
+    """The month rows of the span's whole months (none when it has none)."""
+    if not span.has_months:
+        return Q(pk__in=[])
+    return Q(grain=Grain.MONTH, start__gte=span.m0, start__lt=span.m1)
 
 
 _FINE_FIELD = {"category": "category", "channel": "channel", "community": "community", "grid": "grid", "unit": "unit"}
@@ -166,14 +178,13 @@ def appeal_counts(scope: Scope, span: Span, by: str | None = None, only: list[in
         regions_q = _child_regions_q(scope, by)
         unit_q = Q(unit=scope.unit.pk) if scope.unit is not None else Q(unit=0)
         base = AppealRollup.objects.filter(regions_q, unit_q, category=0, channel="")
-        row_group = ["region"] if by else []
-        if span.has_months:
-            _merge(result, _sum(base.filter(grain=Grain.MONTH, start__gte=span.m0, start__lt=span.m1), row_group,
-                                APPEAL_FIELDS))
+        # Month rows for the whole months and (above the grid) day rows for the edges, in one query.
+        rows_q = _months_q(span)
         if by == "grid":
             fine_ranges = span.edges()
         else:
-            _merge(result, _sum(base.filter(_days_q(span.edges(), "start"), grain=Grain.DAY), row_group, APPEAL_FIELDS))
+            rows_q |= Q(grain=Grain.DAY) & _days_q(span.edges(), "start")
+        _merge(result, _sum(base.filter(rows_q), ["region"] if by else [], APPEAL_FIELDS))
     elif coarse_ok:  # by category or channel above the grid: month rows, then fine edge days
         unit_q = Q(unit=scope.unit.pk) if scope.unit is not None else Q(unit=0)
         dims = Q(channel="") & ~Q(category=0) if by == "category" else Q(category=0) & ~Q(channel="")
@@ -206,12 +217,12 @@ def whistle_counts(scope: Scope, span: Span, by_unit: bool = False) -> dict:
     result: dict = {}
     unit_q = Q(unit=scope.unit.pk) if scope.unit is not None else Q()
     base = WhistleRollup.objects.filter(unit_q, region=scope.key)
-    if span.has_months:
-        _merge(result, _sum(base.filter(grain=Grain.MONTH, start__gte=span.m0, start__lt=span.m1), group, WHISTLE_FIELDS))
     if scope.is_grid:
+        _merge(result, _sum(base.filter(_months_q(span)), group, WHISTLE_FIELDS))
         _merge(result, _sum(WhistleDay.objects.filter(scope.fine_q(), _days_q(span.edges())), group, WHISTLE_FIELDS))
     else:
-        _merge(result, _sum(base.filter(_days_q(span.edges(), "start"), grain=Grain.DAY), group, WHISTLE_FIELDS))
+        rows_q = _months_q(span) | (Q(grain=Grain.DAY) & _days_q(span.edges(), "start"))
+        _merge(result, _sum(base.filter(rows_q), group, WHISTLE_FIELDS))
     return result
 
 
@@ -322,16 +333,61 @@ def by_community(scope, period: F.Period) -> F.Breakdown:
     return F.Breakdown("community", _("By community"), F.BY_COMMUNITY_COLUMNS, rows)
 
 
+@dataclass(frozen=True)
+class GridRow:
+    """One grid's figures, with the id and community name the map and the ranking need."""
+
+    grid_id: int
+    name: str
+    community: str
+    values: dict  # figure key → FigureValue
+
+
+def grid_rows(scope, period: F.Period, columns=F.BY_COMMUNITY_COLUMNS) -> list[GridRow]:
+    """Every grid of the scope with something to show in `columns`, most received
+    first (ties by grid id): from the rollups for a period of whole days, else naive."""
+    scope = as_scope(scope)
+    span = span_of(period)
+    if span is None:
+        return naive_grid_rows(scope.appeals(), period, columns)
+    grids = {pk: (name, community or "") for pk, name, community in
+             Region.objects.filter(level=Region.Level.GRID).values_list("pk", "name", "parent__name")}
+    counts = appeal_counts(scope, span, "grid")
+    overdue = overdue_counts(scope, "grid")
+    late = late_unresponded_counts(scope, period, "grid")
+    rows = []
+    for key in set(counts) | set(overdue):
+        values = _values(counts.get(key, Counter()), Counter(), overdue.get(key, 0), late.get(key, 0), columns)
+        rows.append(GridRow(key[0], *grids[key[0]], {f.key: values[f.key] for f in columns}))
+    return _ranked(rows, columns)
+
+
+def naive_grid_rows(appeals, period: F.Period, columns=F.BY_COMMUNITY_COLUMNS) -> list[GridRow]:
+    """grid_rows from the raw appeals: for a scope the rollups do not cover, and as the reference."""
+    aggregates: dict = {}
+    for f in columns:
+        aggregates.update(f.aggregates(period, prefix="f_"))
+    grouped = appeals.order_by().values("grid_id", "grid__name", "grid__parent__name").annotate(**aggregates)
+    return _ranked([GridRow(r["grid_id"], r["grid__name"], r["grid__parent__name"] or "",
+                            {f.key: f.read(r, prefix="f_") for f in columns}) for r in grouped], columns)
+
+
+def _ranked(rows: list[GridRow], columns) -> list[GridRow]:
+    first = columns[0].key
+    rows = [r for r in rows if any(v.count for v in r.values.values())]
+    return sorted(rows, key=lambda r: (-r.values[first].count, r.grid_id))
+
+
+def grid_breakdown(rows: list[GridRow], columns, title, label=lambda r: r.name) -> F.Breakdown:
+    top = max((r.values[columns[0].key].count for r in rows), default=0)
+    return F.Breakdown("grid", title, columns, [
+        F.BreakdownRow(label(r), [r.values[f.key] for f in columns],
+                       round(100 * r.values[columns[0].key].count / top) if top else 0) for r in rows])
+
+
 def by_grid(scope, period: F.Period) -> F.Breakdown:
     """The ranking of grids, with the columns of the community table."""
-    scope = as_scope(scope)
-    names = dict(Region.objects.filter(level=Region.Level.GRID).values_list("pk", "name"))
-    if span_of(period) is None:
-        rows = F._grouped(scope.appeals(), period, F.BY_COMMUNITY_COLUMNS, ["grid_id", "grid__name"],
-                          lambda r: r["grid__name"], "received")
-    else:
-        rows = _breakdown(scope, period, "grid", F.BY_COMMUNITY_COLUMNS, "received", lambda k: names[k])
-    return F.Breakdown("grid", _("By grid"), F.BY_COMMUNITY_COLUMNS, rows)
+    return grid_breakdown(grid_rows(scope, period), F.BY_COMMUNITY_COLUMNS, _("By grid"))
 
 
 def by_unit(scope, period: F.Period) -> F.Breakdown:

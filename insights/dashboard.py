@@ -2,18 +2,16 @@
 and period.
 
 Every appeal figure comes from the definitions in `figures.py` (through the
-rollup-backed `aggregates.py` when that module is present, which returns the
-same results faster). What figures.py has no function for — the month trend,
-the grid ranking, the per-grid map values, the overdue and supervised lists and
-the hot topics — is written here as plain ORM aggregates over the same Figure
-definitions, so that a figure means the same thing on every part of the page.
-Nothing here returns personal data: points and lists carry no reporter,
+rollup-backed `aggregates.py` for a scope the rollups cover, which returns the
+same results faster); so do the grid ranking and the per-grid map values
+(`aggregates.grid_rows`). What figures.py has no function for — the month
+trend, the overdue and supervised lists and the hot topics — is written here
+as plain ORM aggregates over the same Figure definitions, so that a figure
+means the same thing on every part of the page. Nothing here returns personal data: points and lists carry no reporter,
 phone or ID number.
 """
 
 import datetime as dt
-import importlib
-import importlib.util
 import logging
 import re
 from collections import Counter
@@ -31,7 +29,7 @@ from appeals.workflow import STATUS_COLOURS, Status
 from places.models import Place
 from regions.models import Region
 
-from . import figures, selectors
+from . import aggregates, figures, selectors
 from .forms import DEFAULT_PERIOD, FiguresForm, period_dates
 
 MAX_POINTS = 5000          # appeals drawn on the map, most recent first
@@ -60,13 +58,6 @@ _STOP_TEXT = """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
-def _aggregates():
-    """The rollups module, once it exists (another part of the project writes it)."""
-    if importlib.util.find_spec("insights.aggregates") is None:
-        return None
-    return importlib.import_module("insights.aggregates")
-
-
 class NaiveSource:
     """figures.py over the scope's appeals: exact for any scope."""
 
@@ -92,6 +83,9 @@ class NaiveSource:
 
     def by_month(self, **kwargs):
         return by_month(self.appeals, **kwargs)
+
+    def grid_rows(self, period, columns):
+        return aggregates.naive_grid_rows(self.appeals, period, columns)
 
 
 class RollupSource:
@@ -121,13 +115,14 @@ class RollupSource:
     def by_month(self, **kwargs):
         return self.m.by_month(self.s, **kwargs)
 
+    def grid_rows(self, period, columns):
+        return self.m.grid_rows(self.s, period, columns)
+
 
 def figures_source(scope):
     """Rollups when the scope's appeals are exactly one region's, one unit's (as
     lead unit) or the whole city's; figures.py over the appeals otherwise."""
-    module = _aggregates()
-    if module is None:
-        return NaiveSource(scope)
+    module = aggregates
     scopes = user_scopes(scope.user)
     if scope.region is not None and scope.unit is None:
         return RollupSource(module, module.Scope(region=scope.region))
@@ -277,30 +272,16 @@ def by_month(appeals: QuerySet[Appeal], *, months: int = MONTHS, until: dt.date 
             for i, start in enumerate(starts)]
 
 
-def _grouped_by_grid(appeals: QuerySet[Appeal], period: figures.Period, columns) -> list[dict]:
-    aggregates: dict = {}
-    for f in columns:
-        aggregates.update(f.aggregates(period, prefix="f_"))
-    rows = appeals.values("grid_id", "grid__name", "community__name").annotate(**aggregates).order_by()
-    return [{"grid_id": r["grid_id"], "name": r["grid__name"], "community": r["community__name"],
-             "values": {f.key: f.read(r, prefix="f_") for f in columns}} for r in rows]
-
-
-def by_grid(appeals: QuerySet[Appeal], period: figures.Period, limit: int = RANKING_LIMIT) -> figures.Breakdown:
+def grid_ranking(source, period: figures.Period, limit: int = RANKING_LIMIT) -> figures.Breakdown:
     """The grid ranking: grids by appeals received in the period, most first."""
-    rows = [r for r in _grouped_by_grid(appeals, period, GRID_COLUMNS) if r["values"]["received"].count]
-    rows.sort(key=lambda r: (-r["values"]["received"].count, r["name"]))
-    rows = rows[:limit]
-    top = rows[0]["values"]["received"].count if rows else 0
-    return figures.Breakdown("grid", _("By grid (top %(n)d)") % {"n": limit}, GRID_COLUMNS, [
-        figures.BreakdownRow(f"{r['community']} · {r['name']}", [r["values"][f.key] for f in GRID_COLUMNS],
-                             round(100 * r["values"]["received"].count / top) if top else 0)
-        for r in rows])
+    rows = [r for r in source.grid_rows(period, GRID_COLUMNS) if r.values["received"].count][:limit]
+    return aggregates.grid_breakdown(rows, GRID_COLUMNS, _("By grid (top %(n)d)") % {"n": limit},
+                                     label=lambda r: f"{r.community} · {r.name}")
 
 
-def map_grid_values(appeals: QuerySet[Appeal], period: figures.Period) -> dict[int, dict]:
+def map_grid_values(source, period: figures.Period) -> dict[int, dict]:
     """grid id → the map figures (received, overdue, closed, satisfaction) for the period."""
-    return {r["grid_id"]: r["values"] for r in _grouped_by_grid(appeals, period, MAP_FIGURES)}
+    return {r.grid_id: r.values for r in source.grid_rows(period, MAP_FIGURES)}
 
 
 def overdue_appeals(appeals: QuerySet[Appeal], period: figures.Period) -> QuerySet[Appeal]:
@@ -410,7 +391,7 @@ def scope_places(grids: list[Region]) -> QuerySet[Place]:
 def map_data(scope: Scope) -> dict:
     """GeoJSON grids with their figures, appeal points by status, service points."""
     grids = scope_grids(scope)
-    values = map_grid_values(scope.appeals, scope.period)
+    values = map_grid_values(figures_source(scope), scope.period)
     features = []
     for g in grids:
         if not g.geometry:
@@ -462,7 +443,7 @@ def build(scope: Scope) -> dict:
         "categories": categories,
         "channels": source.by_channel(period),
         "units": source.by_unit(period),
-        "grids": by_grid(appeals, period),
+        "grids": grid_ranking(source, period),
         "overdue": overdue_list(appeals, period),
         "supervised": supervised_list(appeals),
         "hot": hot_topics(appeals, period, categories),

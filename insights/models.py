@@ -154,6 +154,9 @@ class AppealRollup(AppealCounts):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["region", "unit", "grain", "start", "category", "channel"],
                                                name="appeal_rollup_key")]
+        # Totals and series read one region's rows of one kind over a range of starts.
+        indexes = [models.Index(fields=["region", "unit", "grain", "category", "channel", "start"],
+                                name="appeal_rollup_series")]
 
 
 class WhistleRollup(WhistleCounts):

@@ -14,19 +14,20 @@ every change committed by whoever held the lock before; coarse rows only
 receive increments, which commute. Locks are taken in sorted key order, fine
 rows before coarse rows, so two changes never wait on each other in a circle.
 
-`rebuild` recomputes everything with grouped queries (after bulk loads).
+`rebuild` recomputes everything set-based, INSERT ... SELECT ... GROUP BY in the database (after bulk loads).
 """
 
 import datetime as dt
 from collections import Counter, defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models import F as Field
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from appeals.models import Answer, Appeal, Whistle
+from appeals.workflow import Status
 from regions.models import Region
 
 from . import figures as F
@@ -36,7 +37,6 @@ APPEAL_FIELDS = ("received", "accepted", "handled", "responded", "responded_in_t
                  "satisfied", "received_closed", "closed_on_time", "reworked", "closed", "solved_by_whistle")
 WHISTLE_FIELDS = ("whistles", "answered", "answered_on_time", "returned", "answers")
 FINE_KEY = ("day", "grid", "category", "channel", "unit")
-BATCH = 5000
 
 
 def _all_time() -> F.Period:
@@ -228,193 +228,164 @@ def _apply(model, key_fields: tuple, fields: tuple, deltas: dict) -> None:
 
 
 # ---------------------------------------------------------------- everything again
+#
+# Set-based: each table is filled by INSERT ... SELECT ... GROUP BY inside the
+# database. The fine rows come from the ORM's grouped queries over the raw
+# tables (the same counters as refresh_appeal, so the figure definitions are
+# still the ones in insights.figures); the coarse rows are grouped sums of the
+# fine rows, one statement per kind of row refresh_appeal adds to.
 
 @transaction.atomic
 def rebuild(*, verbose=None) -> dict:
     """Recompute every rollup row from the raw tables; returns row counts."""
     _paths.clear()
-    for model in (AppealDay, WhistleDay, AppealRollup, WhistleRollup, PendingResponse):
-        model.objects.all().delete()
-    tz = timezone.get_current_timezone()
     say = verbose or (lambda msg: None)
-
-    # Fine appeal rows: every appeal (unit 0) and once per unit it was whistled to.
-    place = ("street_id", "community_id", "grid_id", "category_id", "channel")
-    fine: dict[tuple, dict] = {}
-
-    def add(rows, unit_field=None):
-        for r in rows:
-            key = (r["day"], r["grid_id"], r["category_id"], r["channel"], r[unit_field] if unit_field else 0)
-            slot = fine.setdefault(key, {"street": r["street_id"], "community": r["community_id"]})
-            for f in APPEAL_FIELDS:
-                if f in r:
-                    slot[f] = slot.get(f, 0) + r[f]
-
-    base = Appeal.objects.order_by()
-    add(base.annotate(day=TruncDate("created_at", tzinfo=tz)).values("day", *place).annotate(**received_counters()))
-    add(base.filter(closed_at__isnull=False).annotate(day=TruncDate("closed_at", tzinfo=tz))
-        .values("day", *place).annotate(**closed_counters()))
-    whistled = base.filter(whistles__isnull=False)
-    add(whistled.annotate(day=TruncDate("created_at", tzinfo=tz), u=F_unit())
-        .values("day", *place, "u").annotate(**received_counters(distinct=True)), "u")
-    add(whistled.filter(closed_at__isnull=False).annotate(day=TruncDate("closed_at", tzinfo=tz), u=F_unit())
-        .values("day", *place, "u").annotate(**closed_counters(distinct=True)), "u")
-    _bulk(AppealDay, (AppealDay(day=k[0], grid=k[1], category=k[2], channel=k[3], unit=k[4], **v)
-                      for k, v in fine.items()))
-    say(f"AppealDay: {len(fine)} rows")
-    fine.clear()
-
-    wfine: dict[tuple, dict] = {}
-    wplace = ("appeal__street_id", "appeal__community_id", "appeal__grid_id", "appeal__category_id", "appeal__channel")
-
-    def wadd(rows, unit_field):
-        for r in rows:
-            key = (r["day"], r["appeal__grid_id"], r["appeal__category_id"], r["appeal__channel"], r[unit_field])
-            slot = wfine.setdefault(key, {"street": r["appeal__street_id"], "community": r["appeal__community_id"]})
-            for f in WHISTLE_FIELDS:
-                if f in r:
-                    slot[f] = slot.get(f, 0) + r[f]
-
-    wadd(_with_last_answer(Whistle.objects.order_by()).annotate(day=TruncDate("created_at", tzinfo=tz))
-         .values("day", *wplace, "lead_unit_id").annotate(**whistle_counters()), "lead_unit_id")
-    wadd(Answer.objects.order_by().filter(F.ANSWERS_FIG.rows(_all_time())).annotate(day=TruncDate("at", tzinfo=tz))
-         .values("day", *wplace, "unit_id").annotate(answers=Count("pk")), "unit_id")
-    _bulk(WhistleDay, (WhistleDay(day=k[0], grid=k[1], category=k[2], channel=k[3], unit=k[4], **v)
-                       for k, v in wfine.items()))
-    say(f"WhistleDay: {len(wfine)} rows")
-    wfine.clear()
-
-    counts = {"appeal_day": AppealDay.objects.count(), "whistle_day": WhistleDay.objects.count()}
-    counts["appeal_rollup"] = _rebuild_appeal_rollup()
-    counts["whistle_rollup"] = _rebuild_whistle_rollup()
-    _bulk(PendingResponse, (PendingResponse(
-        appeal_id=r["pk"], street=r["street_id"], community=r["community_id"], grid=r["grid_id"],
-        category=r["category_id"], channel=r["channel"], created_at=r["created_at"], response_due=r["response_due"],
-        suspended=r["status"] == "suspended") for r in Appeal.objects.order_by().filter(responded_at__isnull=True).values(
-        "pk", *place, "created_at", "response_due", "status").iterator(chunk_size=BATCH)))
-    counts["pending_response"] = PendingResponse.objects.count()
-    say(f"rollups: {counts}")
+    with connection.cursor() as cursor:
+        for model in (AppealDay, WhistleDay, AppealRollup, WhistleRollup, PendingResponse):
+            cursor.execute(f"DELETE FROM {model._meta.db_table}")
+        counts = {}
+        for name, fn in (("appeal_day", _rebuild_appeal_day), ("whistle_day", _rebuild_whistle_day),
+                         ("appeal_rollup", _rebuild_appeal_rollup), ("whistle_rollup", _rebuild_whistle_rollup),
+                         ("pending_response", _rebuild_pending)):
+            counts[name] = fn(cursor)
+            say(f"{name}: {counts[name]} rows")
     return counts
 
 
-def F_unit():
-    return Field("whistles__lead_unit_id")
+FINE_COLUMNS = ("day", "street", "community", "grid", "category", "channel", "unit")
+APPEAL_PLACE = {"street": Field("street_id"), "community": Field("community_id"), "grid": Field("grid_id"),
+                "category": Field("category_id"), "channel": Field("channel")}
+WHISTLE_PLACE = {k: Field(f"appeal__{v.name}") for k, v in APPEAL_PLACE.items()}
 
 
-def _rebuild_appeal_rollup() -> int:
-    """Coarse rows as grouped sums of the fine rows: the same rows refresh_appeal adds to."""
-    sums = {f: Sum(f) for f in APPEAL_FIELDS}
-    total = 0
-    month = TruncMonth("day")
-    region_exprs = {"0": None, "street": "street", "community": "community"}
-    # Regions above the street (a district) are summed over their streets' grids.
-    district_of = _district_map()
-    for grain, start in ((Grain.MONTH, month), (Grain.DAY, None)):
-        for label, region_field in region_exprs.items():
-            sets = [((), 0, "")] if grain == Grain.DAY else [((), 0, ""), (("category",), None, ""), (("channel",), 0, None)]
-            for dims, cat, ch in sets:
-                for unit_rows in (False, True):
-                    if unit_rows and region_field is not None:
-                        continue
-                    qs = AppealDay.objects.order_by().filter(unit__gt=0) if unit_rows else \
-                        AppealDay.objects.order_by().filter(unit=0)
-                    group = ["s"] + ([region_field] if region_field else []) + list(dims) + (["unit"] if unit_rows else [])
-                    qs = qs.annotate(s=start if start is not None else _day())
-                    rows = qs.values(*group).annotate(**sums)
-                    total += _bulk(AppealRollup, (AppealRollup(
-                        grain=grain, start=_as_date(r["s"]), region=r[region_field] if region_field else 0,
-                        unit=r["unit"] if unit_rows else 0, category=r.get("category", 0) if cat is None else 0,
-                        channel=r.get("channel", "") if ch is None else "",
-                        **{f: r[f] for f in APPEAL_FIELDS}) for r in rows))
-        if district_of:
-            total += _district_rollup(AppealRollup, AppealDay, grain, start, district_of, sums, APPEAL_FIELDS)
-    # Grid level: month totals only.
-    rows = AppealDay.objects.order_by().filter(unit=0).annotate(s=month).values("s", "grid").annotate(**sums)
-    total += _bulk(AppealRollup, (AppealRollup(grain=Grain.MONTH, start=_as_date(r["s"]), region=r["grid"], unit=0,
-                                               **{f: r[f] for f in APPEAL_FIELDS}) for r in rows))
-    return total
+def _fine_select(qs, key: dict, counters: dict, fields: tuple) -> tuple[str, list]:
+    """A grouped ORM query as a SELECT of every fine key column and every counter
+    in `fields` (unit 0 and counters it does not make as 0), for a UNION ALL."""
+    qs = qs.order_by().annotate(**{f"k_{k}": v for k, v in key.items()}).values(*(f"k_{k}" for k in key))
+    sql, params = qs.annotate(**counters).query.sql_with_params()
+    cols = [f"q.k_{c} AS {c}" if c in key else f"0 AS {c}" for c in FINE_COLUMNS]
+    cols += [f"q.{f} AS {f}" if f in counters else f"0 AS {f}" for f in fields]
+    return f"SELECT {', '.join(cols)} FROM ({sql}) q", list(params)
 
 
-def _rebuild_whistle_rollup() -> int:
-    sums = {f: Sum(f) for f in WHISTLE_FIELDS}
-    total = 0
-    month = TruncMonth("day")
-    district_of = _district_map()
-    for grain, start in ((Grain.MONTH, month), (Grain.DAY, None)):
-        for region_field in (None, "street", "community") + (("grid",) if grain == Grain.MONTH else ()):
-            qs = WhistleDay.objects.order_by().annotate(s=start if start is not None else _day())
-            group = ["s", "unit"] + ([region_field] if region_field else [])
-            rows = qs.values(*group).annotate(**sums)
-            total += _bulk(WhistleRollup, (WhistleRollup(
-                grain=grain, start=_as_date(r["s"]), region=r[region_field] if region_field else 0, unit=r["unit"],
-                **{f: r[f] for f in WHISTLE_FIELDS}) for r in rows))
-        if district_of:
-            total += _district_rollup(WhistleRollup, WhistleDay, grain, start, district_of, sums, WHISTLE_FIELDS)
-    return total
+def _insert_fine(cursor, model, selects: list, fields: tuple) -> int:
+    """Sum the selects' counters into one row per fine key."""
+    union = " UNION ALL ".join(sql for sql, _p in selects)
+    params = [x for _sql, p in selects for x in p]
+    sums = ", ".join(f"SUM(x.{f})" for f in fields)
+    cursor.execute(
+        f"INSERT INTO {model._meta.db_table} ({', '.join(FINE_COLUMNS)}, {', '.join(fields)}) "
+        f"SELECT x.day, MAX(x.street), MAX(x.community), x.grid, x.category, x.channel, x.unit, {sums} "
+        f"FROM ({union}) x GROUP BY x.day, x.grid, x.category, x.channel, x.unit", params)
+    return cursor.rowcount
 
 
-def _district_map() -> dict[int, int]:
-    """street id → the region above it, when the tree has one."""
-    out = {}
+def _rebuild_appeal_day(cursor) -> int:
+    """Every appeal (unit 0), and once per unit it was whistled to; cohort counters
+    by the day received, closing counters by the day closed."""
+    tz = timezone.get_current_timezone()
+    base = Appeal.objects.all()
+    whistled = base.filter(whistles__isnull=False)
+    unit = {"unit": Field("whistles__lead_unit_id")}
+    received = {"day": TruncDate("created_at", tzinfo=tz), **APPEAL_PLACE}
+    closed = {"day": TruncDate("closed_at", tzinfo=tz), **APPEAL_PLACE}
+    return _insert_fine(cursor, AppealDay, [
+        _fine_select(base, received, received_counters(), APPEAL_FIELDS),
+        _fine_select(base.filter(closed_at__isnull=False), closed, closed_counters(), APPEAL_FIELDS),
+        _fine_select(whistled, {**received, **unit}, received_counters(distinct=True), APPEAL_FIELDS),
+        _fine_select(whistled.filter(closed_at__isnull=False), {**closed, **unit}, closed_counters(distinct=True),
+                     APPEAL_FIELDS),
+    ], APPEAL_FIELDS)
+
+
+def _rebuild_whistle_day(cursor) -> int:
+    """Whistles by the day blown and lead unit; unit answers by the day answered."""
+    tz = timezone.get_current_timezone()
+    return _insert_fine(cursor, WhistleDay, [
+        _fine_select(_with_last_answer(Whistle.objects.all()),
+                     {"day": TruncDate("created_at", tzinfo=tz), **WHISTLE_PLACE, "unit": Field("lead_unit_id")},
+                     whistle_counters(), WHISTLE_FIELDS),
+        _fine_select(Answer.objects.filter(F.ANSWERS_FIG.rows(_all_time())),
+                     {"day": TruncDate("at", tzinfo=tz), **WHISTLE_PLACE, "unit": Field("unit_id")},
+                     {"answers": Count("pk")}, WHISTLE_FIELDS),
+    ], WHISTLE_FIELDS)
+
+
+def _month(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"strftime('%Y-%m-01', {column})"
+
+
+def _above_streets() -> str:
+    """A VALUES list of (street, region) for every region above each street, as in
+    the grid's path refresh_appeal adds to; '' when the tree has none."""
+    pairs = []
     for pk, path in Region.objects.filter(level=Region.Level.STREET).values_list("pk", "path"):
-        ids = [int(x) for x in path.strip("/").split("/") if x]
-        if len(ids) > 1:
-            out[pk] = ids[-2]
-    return out
+        pairs += [(int(pk), int(x)) for x in path.strip("/").split("/") if x and int(x) != pk]
+    return ", ".join(f"({a}, {b})" for a, b in pairs)
 
 
-def _district_rollup(model, fine_model, grain, start, district_of, sums, fields) -> int:
-    """Rows for the regions above the street, summed from their streets' rows."""
-    is_appeal = model is AppealRollup
-    qs = fine_model.objects.order_by()
-    if is_appeal:
-        qs = qs.filter(unit=0)
-    qs = qs.annotate(s=start if start is not None else _day())
-    acc: dict[tuple, Counter] = defaultdict(Counter)
-    sets = ([((), 0, "")] if grain == Grain.DAY or not is_appeal
-            else [((), 0, ""), (("category",), None, ""), (("channel",), 0, None)])
-    for dims, cat, ch in sets:
-        group = ["s", "street"] + list(dims) + ([] if is_appeal else ["unit"])
-        for r in qs.values(*group).annotate(**sums):
-            district = district_of.get(r["street"])
-            if district is None:
+def _insert_coarse(cursor, model, fine, keys: dict, fields: tuple, where: str, above: str) -> int:
+    """One kind of coarse row: `keys` maps each key column to an SQL expression
+    over the fine row `d` (and `up.region` for the regions above a street)."""
+    join = ""
+    if "up.region" in keys.values():
+        if not above:
+            return 0
+        join = f" JOIN (VALUES {above}) up (street, region) ON up.street = d.street" if connection.vendor == \
+            "postgresql" else f" JOIN (SELECT column1 AS street, column2 AS region FROM (VALUES {above})) up " \
+            "ON up.street = d.street"
+    group = [e for e in keys.values() if not e.startswith(("'", "0"))]
+    cursor.execute(
+        f"INSERT INTO {model._meta.db_table} ({', '.join(keys)}, {', '.join(fields)}) "
+        f"SELECT {', '.join(keys.values())}, {', '.join(f'SUM(d.{f})' for f in fields)} "
+        f"FROM {fine._meta.db_table} d{join} WHERE {where} GROUP BY {', '.join(group)}")
+    return cursor.rowcount
+
+
+def _rebuild_appeal_rollup(cursor) -> int:
+    """Coarse rows as grouped sums of the fine rows: the rows refresh_appeal adds to
+    (appeal_rollup_keys): per region, month totals, by category, by channel and day
+    totals; per unit the same for the whole city; per grid month totals."""
+    above = _above_streets()
+    month = _month("d.day")
+    total = 0
+    for region, where in (("0", "d.unit = 0"), ("d.street", "d.unit = 0"), ("d.community", "d.unit = 0"),
+                          ("up.region", "d.unit = 0"), ("0", "d.unit > 0")):
+        unit = "d.unit" if where == "d.unit > 0" else "0"
+        for grain, start, category, channel in ((Grain.MONTH, month, "0", "''"), (Grain.MONTH, month, "d.category", "''"),
+                                                (Grain.MONTH, month, "0", "d.channel"),
+                                                (Grain.DAY, "d.day", "0", "''")):
+            keys = {"region": region, "unit": unit, "grain": f"'{grain.value}'", "start": start, "category": category,
+                    "channel": channel}
+            total += _insert_coarse(cursor, AppealRollup, AppealDay, keys, APPEAL_FIELDS, where, above)
+    keys = {"region": "d.grid", "unit": "0", "grain": f"'{Grain.MONTH.value}'", "start": month, "category": "0",
+            "channel": "''"}
+    return total + _insert_coarse(cursor, AppealRollup, AppealDay, keys, APPEAL_FIELDS, "d.unit = 0", above)
+
+
+def _rebuild_whistle_rollup(cursor) -> int:
+    """Per region and lead unit, month and day rows; per grid, month rows (whistle_rollup_keys)."""
+    above = _above_streets()
+    month = _month("d.day")
+    total = 0
+    for region in ("0", "d.street", "d.community", "up.region", "d.grid"):
+        for grain, start in ((Grain.MONTH, month), (Grain.DAY, "d.day")):
+            if region == "d.grid" and grain == Grain.DAY:
                 continue
-            if is_appeal:
-                key = (district, 0, grain, _as_date(r["s"]), r.get("category", 0) if cat is None else 0,
-                       r.get("channel", "") if ch is None else "")
-            else:
-                key = (district, grain, _as_date(r["s"]), r["unit"])
-            acc[key].update({f: r[f] for f in fields})
-    if is_appeal:
-        objs = (model(region=k[0], unit=k[1], grain=k[2], start=k[3], category=k[4], channel=k[5],
-                      **{f: v.get(f, 0) for f in fields}) for k, v in acc.items())
-    else:
-        objs = (model(region=k[0], grain=k[1], start=k[2], unit=k[3], **{f: v.get(f, 0) for f in fields})
-                for k, v in acc.items())
-    return _bulk(model, objs)
+            keys = {"region": region, "grain": f"'{grain.value}'", "start": start, "unit": "d.unit"}
+            total += _insert_coarse(cursor, WhistleRollup, WhistleDay, keys, WHISTLE_FIELDS, "1 = 1", above)
+    return total
 
 
-def _day():
-    return Field("day")
-
-
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _bulk(model, objs) -> int:
-    n = 0
-    batch = []
-    for obj in objs:
-        batch.append(obj)
-        if len(batch) >= BATCH:
-            model.objects.bulk_create(batch)
-            n += len(batch)
-            batch = []
-    if batch:
-        model.objects.bulk_create(batch)
-        n += len(batch)
-    return n
+def _rebuild_pending(cursor) -> int:
+    cursor.execute(
+        f"INSERT INTO {PendingResponse._meta.db_table} (appeal_id, street, community, grid, category, channel, "
+        "created_at, response_due, suspended) SELECT id, street_id, community_id, grid_id, category_id, channel, "
+        f"created_at, response_due, status = %s FROM {Appeal._meta.db_table} WHERE responded_at IS NULL",
+        [Status.SUSPENDED.value])
+    return cursor.rowcount
 
 
 def appeal_saved(sender, instance, created, **kwargs):
