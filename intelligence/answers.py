@@ -32,6 +32,7 @@ SEED = 20201
 FLAG_BELOW = 0.5  # score under which an answer is flagged
 BODY_CHARS = 800  # the start of a long appeal says what it is about
 KEYWORD_BODY_CHARS = 400
+ACK_CONTENT = 20  # a real reply with less content than this (once set phrases are gone) only acknowledges
 
 # ---------------------------------------------------------------- signals
 
@@ -213,8 +214,6 @@ def is_acknowledgement(reply: str) -> bool:
     """A real reply that only acknowledges (“网友：您好！留言已收悉”, “已转有关部门调查核处”)."""
     return _content_left(reply) < ACK_CONTENT
 
-
-ACK_CONTENT = 20
 
 # Pieces of boilerplate answers; combined at random into the "template" negatives.
 TEMPLATE_PIECES = (
