@@ -99,12 +99,6 @@ class CategoryClassifier:
     def predict_one(self, title, body):
         return self.predict([title], [body])[0]
 
-    def ranked(self, title, body, top=3):
-        """The top labels for one appeal with their probabilities, best first."""
-        proba = self.model_.predict_proba(self._features(prepare([title], [body])))[0]
-        order = np.argsort(-proba)[:top]
-        return [(self.labels_[i], round(float(proba[i]), 4)) for i in order]
-
     # ---------------------------------------------------------- persistence
 
     def dumps(self) -> bytes:
