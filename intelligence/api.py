@@ -122,3 +122,51 @@ def category_model_rollback(request: HttpRequest):
     from .services import model_rollback
 
     return _model_out(model_rollback(actor=request.auth))
+
+
+# ---------------------------------------------------------------- duplicates (一事多诉) and support (附议)
+
+class DuplicateOut(Schema):
+    appeal_id: int
+    number: str | None
+    title: str
+    status: str
+    score: float
+    same_grid: bool
+    metres: float | None
+    days: int
+    reasons: list[str]
+
+
+class SupportOut(Schema):
+    appeal_id: int
+    supported: bool
+    supporters: int
+
+
+@router.get("/intelligence/appeals/{int:appeal_id}/duplicates", response={200: list[DuplicateOut], **errors(404)},
+            summary="Likely duplicates of an appeal")
+def appeal_duplicates(request: HttpRequest, appeal_id: int):
+    """For region staff over the appeal: open or just-closed appeals in its grid or within 300 m,
+    ±30 days, whose text is alike, most alike first. Merge them with the appeal's `merge` action."""
+    from appeals.selectors import visible_appeals
+
+    from .dup_hooks import staff_appeal
+    from .duplicates import duplicates_of
+
+    appeal = staff_appeal(request.auth, appeal_id)
+    return [{"appeal_id": m.appeal.pk, "number": m.appeal.number, "title": m.appeal.title, "status": m.appeal.status,
+             "score": round(m.score, 4), "same_grid": m.same_grid, "metres": m.metres, "days": m.days,
+             "reasons": m.reasons}
+            for m in duplicates_of(appeal, among=visible_appeals(request.auth), explain=False)]
+
+
+@router.post("/intelligence/appeals/{int:appeal_id}/support", response={200: SupportOut, **errors(400, 404, 409)},
+             summary="我也遇到: support an appeal")
+def appeal_support(request: HttpRequest, appeal_id: int):
+    """Once per person: `supported` is false when this person already supported it. The support
+    goes to the appeal that goes on when this one was merged; a finished appeal answers 409."""
+    from appeals import services
+
+    row, created = services.appeal_support(appeal_id=appeal_id, actor=request.auth)
+    return {"appeal_id": row.appeal_id, "supported": created, "supporters": row.appeal.supports.count()}

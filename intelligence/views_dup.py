@@ -12,19 +12,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
 from accounts.selectors import user_scopes
 from appeals import services
-from appeals.selectors import acting_roles, get_appeal, permitted_role, visible_appeals
+from appeals.selectors import permitted_role, visible_appeals
 from appeals.views import is_htmx
 from appeals.workflow import Action
 from core.errors import LinliError, NotFound
 from regions.models import Region
 from regions.selectors import grid_at
 
+from .dup_hooks import staff_appeal
 from .duplicates import duplicates_of, likely_duplicates
 
-REGION_STAFF = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_STAFF}
 MIN_TEXT = 5
 
 
@@ -75,12 +74,9 @@ def _dup_page(request, appeal, *, error: str = "", status: int = 200):
 
 def _staff_appeal_or_404(user, pk):
     try:
-        appeal = get_appeal(user, pk)
+        return staff_appeal(user, pk)
     except NotFound:
         raise Http404(_("Not found, or you cannot see it."))
-    if not (user_scopes(user).is_admin or acting_roles(user, appeal) & REGION_STAFF):
-        raise Http404(_("Not found, or you cannot see it."))
-    return appeal
 
 
 @login_required
