@@ -9,11 +9,13 @@ the timeline, deadlines and figures are exactly what the loop would produce.
 """
 
 import datetime as dt
+import functools
 import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -143,11 +145,17 @@ def _phone(rng: random.Random) -> str:
     return f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
 
 
+@functools.cache
+def _password_hash() -> str:
+    """Every demo log-in has the same public password: hash it once (Argon2 takes a
+    good part of a second each time) rather than once per account."""
+    return make_password(DEMO_PASSWORD)
+
+
 def _user(username: str, display: str, *, role: str, region=None, unit=None, building=None, is_leader=False,
           person=None, superuser=False) -> User:
     user = User(username=username, display_name_override=display, is_superuser=superuser, is_staff=superuser,
-                person=person)
-    user.set_password(DEMO_PASSWORD)
+                person=person, password=_password_hash())
     user.save()
     RoleAssignment.objects.create(user=user, role=role, region=region, unit=unit, building=building, is_leader=is_leader)
     return user
@@ -464,19 +472,27 @@ def _drive(world, rng, d: _Driver, fate: str, text: dict, category: Category) ->
 
 def load(*, appeals: int = 600, seed: int = 20261122, now: dt.datetime | None = None) -> DemoWorld:
     """Build the whole demo world. Deterministic for a given seed and `now`."""
+    from insights.maintenance import rollups_deferred
+
+    from .imports_and_briefings import import_work_orders, make_briefings
+
     rng = random.Random(seed)
     now = now or timezone.now()
     calendar.ensure_years(range(now.year - 1, now.year + 1))
-    with transaction.atomic():
-        street = build_places(rng)
-        world = DemoWorld(street=street)
-        build_units(world)
-        build_categories(world)
-        build_people_and_accounts(world, rng)
-        build_party(world, rng)
-    world.tally = build_appeals(world, rng, appeals, now)
-    services.sweep_overdue(now=now)
-    build_services_and_volunteering(world, seed, now)
+    # Thousands of appeal changes: the figure rollups are rebuilt once at the end, not recounted at each.
+    with rollups_deferred():
+        with transaction.atomic():
+            street = build_places(rng)
+            world = DemoWorld(street=street)
+            build_units(world)
+            build_categories(world)
+            build_people_and_accounts(world, rng)
+            build_party(world, rng)
+        world.tally = build_appeals(world, rng, appeals, now)
+        world.tally.update(import_work_orders(world, random.Random(seed + 9), now))
+        services.sweep_overdue(now=now)
+        build_services_and_volunteering(world, seed, now)
+    world.tally.update(make_briefings(now))
     return world
 
 

@@ -1,11 +1,22 @@
 """The demo world `make run` loads: the street of the Fenghuangling report."""
 
+import csv
+import datetime as dt
+import io
+
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from appeals.models import Appeal, AppealEvent, Category
+from appeals.workflow import Channel, Status
 from demo import world as demo
+from demo.imports_and_briefings import rebased_work_orders
+from insights import dashboard
+from insights.models import Briefing
+from integrations.models import ImportJob, WorkOrder
 from people.models import Unit
 from regions.models import Region
 
@@ -56,3 +67,73 @@ def test_appeals_reach_every_state_through_the_real_loop(loaded):
 def test_load_demo_command_runs_once(loaded, capsys):
     call_command("load_demo")
     assert "already loaded" in capsys.readouterr().out
+
+
+def test_a_12345_hand_over_is_in_the_import_log_and_its_orders_in_the_loop(loaded, client):
+    job = ImportJob.objects.get(kind=ImportJob.Kind.WORK_ORDERS)
+    street = User.objects.get(username="street")
+    assert (job.status, job.created_by, job.file_name) == (ImportJob.Status.DONE, street, "work_orders_12345.csv")
+    assert (job.total, job.created, job.error_count, job.clean_only) == (40, 38, 2, True)
+    assert sorted(e["column"] for e in job.errors) == ["地址", "类别"]  # the two bad rows, reported
+    orders = WorkOrder.objects.filter(job=job).select_related("appeal")
+    assert orders.count() == 38 and {o.appeal.channel for o in orders} == {Channel.HOTLINE}
+    statuses = {o.appeal.status for o in orders}
+    assert Status.CLOSED in statuses and len(statuses) >= 4  # driven along the loop, not left submitted
+    # The hotline's limit is the resolve-by time of an order accepted and handled in the community
+    # (a whistle, a suspension or rework set their own).
+    plain = {"submit", "accept", "handle", "resolve", "pass", "supervise"}
+    kept = [o for o in orders if o.appeal.accepted_at and set(o.appeal.events.values_list("action", flat=True)) <= plain]
+    assert kept and all(o.appeal.resolve_due == o.deadline for o in kept)
+    client.force_login(street)
+    page = client.get(reverse("integrations:imports")).content.decode()
+    assert "work_orders_12345.csv" in page
+    report = client.get(reverse("integrations:import_job", args=[job.pk])).content.decode()
+    assert "园林绿化" in report
+
+
+def test_the_shipped_work_orders_are_moved_by_whole_weeks_to_end_last_week():
+    today = dt.date(2027, 5, 19)
+    rows = list(csv.reader(io.StringIO(rebased_work_orders(today).decode("utf-8-sig"))))
+    shipped = list(csv.reader(io.StringIO(demo.DATA.joinpath("work_orders_12345.csv").read_text("utf-8-sig"))))
+    assert rows[0] == shipped[0] and len(rows) == len(shipped) == 41
+    latest = max(dt.date.fromisoformat(r[1][:10]) for r in rows[1:])
+    assert today - dt.timedelta(days=7) <= latest < today
+    for new, old in zip(rows[1:], shipped[1:]):
+        moved = dt.date.fromisoformat(new[1][:10]) - dt.date.fromisoformat(old[1][:10])
+        assert moved.days % 7 == 0 and new[1][10:] == old[1][10:]  # same weekday and time of day
+        assert dt.date.fromisoformat(new[7]) - dt.date.fromisoformat(old[7]) == moved
+        assert new[0] == f"GD{new[1][:10].replace('-', '')}{old[0][-4:]}" and new[2:7] == old[2:7]
+
+
+def test_weekly_and_monthly_briefings_are_on_the_briefings_page(loaded, client):
+    regions = Region.objects.filter(level__in=["street", "community"])
+    assert Briefing.objects.filter(kind="week").count() == Briefing.objects.filter(kind="month").count() == 7
+    assert set(Briefing.objects.values_list("region", flat=True)) == set(regions.values_list("pk", flat=True))
+    assert all(b.size > 0 and b.period_end <= timezone.localdate() for b in Briefing.objects.all())
+    client.force_login(User.objects.get(username="street"))
+    page = client.get(reverse("insights:briefings")).content.decode()
+    for briefing in Briefing.objects.filter(region__level="street"):
+        assert reverse("insights:briefing_download", args=[briefing.pk]) in page
+
+
+@pytest.mark.parametrize("login,params", [("street", {}), ("changqing", {}), ("grid", {}), ("unit", {}),
+                                          ("admin", {}), ("street", {"period": "this_month"})])
+def test_the_dashboard_from_rollups_equals_the_naive_figures_after_the_load(loaded, login, params):
+    """The load skips the per-change rollup refresh and rebuilds once: the figures must not notice."""
+    start = (timezone.localdate() - dt.timedelta(days=150)).isoformat()
+    params = params or {"period": "custom", "start": start, "end": timezone.localdate().isoformat()}
+    scope = dashboard.choose(User.objects.get(username=login), params)
+    used, naive = dashboard.figures_source(scope), dashboard.NaiveSource(scope)
+    assert used.name == "rollups"
+    period = scope.period
+    assert {k: (v.count, v.hits) for k, v in used.compute(period).items()} == {
+        k: (v.count, v.hits) for k, v in naive.compute(period).items()}
+    assert used.compute(period)["received"].count > 0 or login == "unit"
+    for name in ("by_category", "by_channel", "by_unit"):
+        a, b = getattr(used, name)(period), getattr(naive, name)(period)
+        assert [(r.label, [c.display for c in r.cells]) for r in a.rows] == [
+            (r.label, [c.display for c in r.cells]) for r in b.rows], name
+    for name in ("by_week", "by_month"):
+        kwargs = {"until": scope.weeks_until, "now": scope.now}
+        assert [(w.start, w.received.count, w.closed.count) for w in getattr(used, name)(**kwargs)] == [
+            (w.start, w.received.count, w.closed.count) for w in getattr(naive, name)(**kwargs)], name
