@@ -3,6 +3,7 @@ and shown to staff on the appeal page (appeals.hooks.page_links)."""
 
 import logging
 
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,8 @@ log = logging.getLogger(__name__)
 def on_submit(*, appeal, actor, **_rest):
     """A broken or missing model never stops a report: it is only logged."""
     try:
-        services.suggestion_record(appeal=appeal, actor=actor)
+        with transaction.atomic():  # a savepoint: a failed write here leaves the report's transaction usable
+            services.suggestion_record(appeal=appeal, actor=actor)
     except Exception:  # noqa: BLE001 - intake must go on whatever the model does
         log.exception("category suggestion failed for appeal %s", appeal.pk)
 
