@@ -27,7 +27,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or os.environ.get("LINLI_TESTING"):
+    if DEBUG or os.environ.get("LINLI_TESTING") or os.environ.get("LINLI_OFFLINE_COMMAND"):
         SECRET_KEY = "linli-development-only-secret-key-do-not-use-in-production"
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
