@@ -7,5 +7,7 @@ EXPECTED: dict = {
     ("get", "/api/v1/intelligence/models"): set(),
     ("get", "/api/v1/intelligence/models/current"): {404},
     ("post", "/api/v1/intelligence/models/rollback"): {400, 409},
+    ("get", "/api/v1/intelligence/appeals/{appeal_id}/duplicates"): {404},
+    ("post", "/api/v1/intelligence/appeals/{appeal_id}/support"): {400, 404, 409},
 }
 PUBLIC: set = set()

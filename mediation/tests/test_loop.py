@@ -135,7 +135,8 @@ def test_an_appeal_mediated_as_a_dispute_is_reported_resolved_when_it_closes(wor
     from appeals import hooks
 
     links = hooks.links_for(appeal, worker)
-    assert [link["key"] for link in links] == ["mediation"] and d.number in links[0]["text"]
+    mediation_links = [link for link in links if link["key"] == "mediation"]
+    assert len(mediation_links) == 1 and d.number in mediation_links[0]["text"]
     assert hooks.conversions_for(appeal, worker) == []
     staff = world.users["community_staff"]
     d = act(d, "accept", staff, mediator_name="张调解")

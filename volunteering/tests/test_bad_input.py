@@ -127,11 +127,12 @@ def test_odd_requests_to_pages_do_not_fail(client, world):
 def test_the_api_refuses_bad_input_with_the_error_shape(client, world):
     _, key = ApiToken.issue(world.users["community_staff"], "test")
     headers = {"Authorization": f"Bearer {key}"}
+    day = (timezone.localdate() + dt.timedelta(days=30)).isoformat()  # a fixed date turns into the past
     body = {"community": world.communities[0].pk, "title": "扫除", "place": "北门",
-            "starts_at": "2026-12-05T11:00:00+08:00", "ends_at": "2026-12-05T09:00:00+08:00", "capacity": 3}
+            "starts_at": f"{day}T11:00:00+08:00", "ends_at": f"{day}T09:00:00+08:00", "capacity": 3}
     response = client.post("/api/v1/activities", body, content_type="application/json", headers=headers)
     assert response.status_code == 400 and response.json()["code"] == "bad_times"
-    body.update(ends_at="2026-12-05T13:00:00+08:00", capacity=0)
+    body.update(ends_at=f"{day}T13:00:00+08:00", capacity=0)
     response = client.post("/api/v1/activities", body, content_type="application/json", headers=headers)
     assert response.status_code == 400 and response.json()["code"] == "bad_capacity"
     body.update(capacity="lots")
