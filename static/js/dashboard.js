@@ -279,6 +279,8 @@
       }).catch(function () {
         if (stale) { stale.hidden = false; }
       }).then(function () {
+        // A finished round (data and map), good or bad: the quiet moment until the next one.
+        root.dataset.rounds = String((parseInt(root.dataset.rounds, 10) || 0) + 1);
         window.setTimeout(tick, seconds * 1000);
       });
     }
