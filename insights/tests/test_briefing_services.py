@@ -88,7 +88,8 @@ def test_weekly_monthly_and_unit_briefings_are_separate_rows(street):
     assert Briefing.objects.get(unit=street.world.units[0]).region is None
 
 
-def test_bad_input_saves_nothing(street):
+def test_bad_input_saves_nothing(street, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)  # its own folder: the other test worker writes briefings too
     staff = street.world.users["street_staff"]
     files_before = _files()
     for kwargs in ({"scope": "region:0", "kind": "week", "start": START},
