@@ -413,7 +413,6 @@ def cross_validate(rows: list[dict], folds: int = 5, seed: int = SEED) -> dict:
 # ---------------------------------------------------------------- versions
 
 _lock = threading.Lock()
-_loaded: dict = {}  # (pk, created_at) or blob digest -> AnswerModel: a blob is unpickled once per process
 _from_fixture: dict = {}  # fixture digest -> (AnswerModel, evaluation): the shipped model, trained once per process
 
 
@@ -470,24 +469,17 @@ def train_from_fixture(actor=None):
 def current_answer_model():
     """(TrainedModel, AnswerModel) now in use; the shipped one is trained at first use if there is none."""
     from .models import TrainedModel
+    from .selectors import current_loaded
 
-    current = TrainedModel.objects.filter(kind=TrainedModel.Kind.ANSWER, is_current=True).defer("blob")
-    row = current.first()
+    row, model = current_loaded(TrainedModel.Kind.ANSWER, pickle.loads)
     if row is None:
         try:
             with transaction.atomic():
-                row = train_from_fixture()
+                train_from_fixture()
         except Exception:  # somebody else trained it at the same moment: use theirs
-            row = current.first()
-            if row is None:
+            if not TrainedModel.objects.filter(kind=TrainedModel.Kind.ANSWER, is_current=True).exists():
                 raise
-    key = (row.pk, row.created_at)
-    model = _loaded.get(key)
-    if model is None:
-        blob = bytes(TrainedModel.objects.values_list("blob", flat=True).get(pk=row.pk))
-        digest = hashlib.sha256(blob).digest()
-        model = _loaded.get(digest) or pickle.loads(blob)
-        _loaded[key] = _loaded[digest] = model
+        row, model = current_loaded(TrainedModel.Kind.ANSWER, pickle.loads)
     return row, model
 
 

@@ -1,6 +1,7 @@
 """Reads for category suggestion: the current model (loaded once per version and
 process), what it suggests for a text, the examples the platform trains on."""
 
+import hashlib
 import threading
 
 from django.db.models import OuterRef, Subquery
@@ -12,28 +13,41 @@ from .classifier import CategoryClassifier
 from .models import Correction, RoutingSetting, TrainedModel, TrainingRun
 
 _cache_lock = threading.Lock()
-_loaded: dict[str, tuple[int, CategoryClassifier]] = {}
+# kind -> ((pk, created_at), blob digest, loaded model): one loaded version per kind and process.
+_loaded: dict[str, tuple[tuple, bytes, object]] = {}
 
 
 def current_model(kind=TrainedModel.Kind.CATEGORY):
     return TrainedModel.objects.filter(kind=kind, is_current=True).defer("blob").first()
 
 
-def current_classifier():
-    """(TrainedModel, CategoryClassifier) for the current category model, or (None, None).
-    The blob is unpickled once per version and process; a rollback is seen at the next call."""
-    row = current_model()
+def current_loaded(kind, loads):
+    """(TrainedModel, loads(blob)) for the current version of `kind`, or (None, None).
+
+    The blob is unpickled once per version and process; a rollback or a new version is
+    seen at the next call. A row is known by (pk, created_at), as a pk alone may come
+    back for another row after a rollback of the transaction that made it; a row whose
+    blob is the one already loaded (same digest) reuses the loaded model."""
+    row = current_model(kind)
     if row is None:
         return None, None
-    cached = _loaded.get(TrainedModel.Kind.CATEGORY)
-    if cached is None or cached[0] != row.pk:
+    key = (row.pk, row.created_at)
+    cached = _loaded.get(kind)
+    if cached is None or cached[0] != key:
         with _cache_lock:
-            cached = _loaded.get(TrainedModel.Kind.CATEGORY)
-            if cached is None or cached[0] != row.pk:
-                blob = TrainedModel.objects.values_list("blob", flat=True).get(pk=row.pk)
-                cached = (row.pk, CategoryClassifier.loads(blob))
-                _loaded[TrainedModel.Kind.CATEGORY] = cached
-    return row, cached[1]
+            cached = _loaded.get(kind)
+            if cached is None or cached[0] != key:
+                blob = bytes(TrainedModel.objects.values_list("blob", flat=True).get(pk=row.pk))
+                digest = hashlib.sha256(blob).digest()
+                model = cached[2] if cached is not None and cached[1] == digest else loads(blob)
+                cached = (key, digest, model)
+                _loaded[kind] = cached
+    return row, cached[2]
+
+
+def current_classifier():
+    """(TrainedModel, CategoryClassifier) for the current category model, or (None, None)."""
+    return current_loaded(TrainedModel.Kind.CATEGORY, CategoryClassifier.loads)
 
 
 def category_for_label(label):
