@@ -545,16 +545,15 @@ def reason_texts(check) -> list[str]:
 
 def checks_for_appeal(user, appeal_id: int):
     """The answer checks of an appeal, for staff who may see it (residents: NotAllowed)."""
-    from accounts.selectors import user_scopes
     from appeals.selectors import visible_appeals
-    from core.errors import NotAllowed, NotFound
+    from core.errors import NotFound
 
     from .models import AnswerCheck
+    from .selectors import require_staff
 
     if not visible_appeals(user).filter(pk=appeal_id).exists():
         raise NotFound()
-    if not user_scopes(user).is_staff_member:
-        raise NotAllowed()
+    require_staff(user)
     return list(AnswerCheck.objects.filter(answer__appeal_id=appeal_id).select_related("answer__unit", "model")
                 .order_by("answer__at", "answer__id"))
 
@@ -569,10 +568,11 @@ def latest_check(appeal):
 def page_link(appeal, user) -> list[dict]:
     """appeals.hooks.page_links: at the top of the page, before the buttons to verify, a note
     for staff that the latest answer may not address the appeal (its reasons are next to it)."""
-    from accounts.selectors import user_scopes
     from appeals.workflow import Status
 
-    if appeal.status != Status.VERIFYING or not user_scopes(user).is_staff_member:
+    from .selectors import is_staff
+
+    if appeal.status != Status.VERIFYING or not is_staff(user):
         return []
     check = latest_check(appeal)
     if check is None or not check.flagged:

@@ -3,11 +3,18 @@
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from appeals import services as appeal_services
+from appeals.selectors import visible_appeals
 from core.api import errors
+from core.errors import NotFound, ValidationFailed
+from regions.models import Region
 
-from . import answers
+from . import answers, selectors, services
+from .dup_hooks import staff_appeal
+from .duplicates import duplicates_of
 
 router = Router(tags=["intelligence"])
 
@@ -83,33 +90,37 @@ def suggest_category(request: HttpRequest, payload: SuggestIn):
     """The current category model's suggestion for a report being written: category code and
     name, confidence, the unit it goes to in `grid` (a grid code, optional) and whether the
     street lets it route by itself. All fields null when there is no model or too little text."""
-    from .category_api import suggestion_payload
-
-    return suggestion_payload(request.auth, payload.title, payload.content, payload.grid)
+    if len(payload.title) > 120 or len(payload.content) > 4000:
+        raise ValidationFailed(_("The title may have 120 characters and the description 4000."), code="too_long")
+    grid = None
+    if payload.grid:
+        grid = Region.objects.filter(code=payload.grid.strip(), level=Region.Level.GRID).first()
+        if grid is None:
+            raise ValidationFailed(_("Unknown grid code."), code="unknown_grid")
+    found = selectors.suggest_category(title=payload.title, content=payload.content, grid=grid)
+    if found is None:
+        return {"category": None, "category_name": None, "confidence": None, "unit": None,
+                "auto_route": False, "above_threshold": False, "model_version": None}
+    return {"category": found["category"].code, "category_name": found["category"].name,
+            "confidence": found["confidence"], "unit": found["unit"].name if found["unit"] else None,
+            "auto_route": found["auto_route"], "above_threshold": found["above_threshold"],
+            "model_version": found["model"].version}
 
 
 @router.get("/intelligence/models", response={200: list[ModelOut], **errors()},
             summary="Versions of the category model")
 def category_models(request: HttpRequest):
     """Staff only: every version, newest first, with its cross-validated macro-F1 and accuracy."""
-    from .category_api import staff_only
-    from .selectors import model_versions
-
-    staff_only(request.auth)
-    return [_model_out(m) for m in model_versions()]
+    selectors.require_staff(request.auth)
+    return [_model_out(m) for m in selectors.model_versions()]
 
 
 @router.get("/intelligence/models/current", response={200: ModelOut, **errors(404)},
             summary="The current category model")
 def category_model_current(request: HttpRequest):
     """Staff only: 404 `not_found` when no model has been trained yet."""
-    from core.errors import NotFound
-
-    from .category_api import staff_only
-    from .selectors import current_model
-
-    staff_only(request.auth)
-    model = current_model()
+    selectors.require_staff(request.auth)
+    model = selectors.current_model()
     if model is None:
         raise NotFound()
     return _model_out(model)
@@ -119,9 +130,7 @@ def category_model_current(request: HttpRequest):
              summary="Roll the category model back to the previous version")
 def category_model_rollback(request: HttpRequest):
     """Staff only: 400 `no_previous` when there is no earlier version; audited."""
-    from .services import model_rollback
-
-    return _model_out(model_rollback(actor=request.auth))
+    return _model_out(services.model_rollback(actor=request.auth))
 
 
 # ---------------------------------------------------------------- duplicates (一事多诉) and support (附议)
@@ -149,11 +158,6 @@ class SupportOut(Schema):
 def appeal_duplicates(request: HttpRequest, appeal_id: int):
     """For region staff over the appeal: open or just-closed appeals in its grid or within 300 m,
     ±30 days, whose text is alike, most alike first. Merge them with the appeal's `merge` action."""
-    from appeals.selectors import visible_appeals
-
-    from .dup_hooks import staff_appeal
-    from .duplicates import duplicates_of
-
     appeal = staff_appeal(request.auth, appeal_id)
     return [{"appeal_id": m.appeal.pk, "number": m.appeal.number, "title": m.appeal.title, "status": m.appeal.status,
              "score": round(m.score, 4), "same_grid": m.same_grid, "metres": m.metres, "days": m.days,
@@ -166,7 +170,5 @@ def appeal_duplicates(request: HttpRequest, appeal_id: int):
 def appeal_support(request: HttpRequest, appeal_id: int):
     """Once per person: `supported` is false when this person already supported it. The support
     goes to the appeal that goes on when this one was merged; a finished appeal answers 409."""
-    from appeals import services
-
-    row, created = services.appeal_support(appeal_id=appeal_id, actor=request.auth)
+    row, created = appeal_services.appeal_support(appeal_id=appeal_id, actor=request.auth)
     return {"appeal_id": row.appeal_id, "supported": created, "supporters": row.appeal.supports.count()}

@@ -7,8 +7,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.selectors import user_scopes
-
 from . import selectors, services
 
 log = logging.getLogger(__name__)
@@ -24,7 +22,7 @@ def on_submit(*, appeal, actor, **_rest):
 
 
 def category_links(appeal, user) -> list[dict]:
-    if not user_scopes(user).is_staff_member:
+    if not selectors.is_staff(user):
         return []
     suggestion = selectors.latest_suggestion(appeal)
     if suggestion is None or suggestion.category is None:

@@ -6,8 +6,10 @@ import threading
 
 from django.db.models import OuterRef, Subquery
 
+from accounts.selectors import user_scopes
 from appeals.models import Appeal, Category
 from appeals.workflow import Status
+from core.errors import NotAllowed
 
 from .classifier import CategoryClassifier
 from .models import Correction, RoutingSetting, TrainedModel, TrainingRun
@@ -15,6 +17,19 @@ from .models import Correction, RoutingSetting, TrainedModel, TrainingRun
 _cache_lock = threading.Lock()
 # kind -> ((pk, created_at), blob digest, loaded model): one loaded version per kind and process.
 _loaded: dict[str, tuple[tuple, bytes, object]] = {}
+
+
+def is_staff(user) -> bool:
+    """Who sees what intelligence says (suggestions, answer checks, appeal numbers of duplicates,
+    the models): the project's staff rule — any role but resident or party member, or an administrator."""
+    return user_scopes(user).is_staff_member
+
+
+def require_staff(user, *, error=NotAllowed):
+    """Raise `error` (pages pass Http404, so residents do not learn the page exists) unless the
+    user is staff. None is the system itself (management commands, the worker) and passes."""
+    if user is not None and not is_staff(user):
+        raise error()
 
 
 def current_model(kind=TrainedModel.Kind.CATEGORY):

@@ -25,11 +25,6 @@ from .models import Correction, RoutingSetting, Suggestion, TrainedModel, Traini
 CATEGORY = TrainedModel.Kind.CATEGORY
 
 
-def _require_staff(actor):
-    if actor is not None and not user_scopes(actor).is_staff_member:
-        raise NotAllowed()
-
-
 # ---------------------------------------------------------------- versions
 
 def model_install(*, classifier, source, evaluation, actor=None, note="", kind=CATEGORY) -> TrainedModel:
@@ -55,7 +50,7 @@ def model_install(*, classifier, source, evaluation, actor=None, note="", kind=C
 @transaction.atomic
 def model_rollback(*, actor, kind=CATEGORY, expected_version=None) -> TrainedModel:
     """Make the version before the current one current again (the current one stays, for a roll forward)."""
-    _require_staff(actor)
+    selectors.require_staff(actor)
     models = list(TrainedModel.objects.select_for_update().filter(kind=kind).defer("blob").order_by("-version"))
     current = next((m for m in models if m.is_current), None)
     if current is None:
@@ -119,7 +114,7 @@ def training_run_request(*, actor) -> TrainingRun:
     """Staff ask for a retraining; the worker does it (training takes a while)."""
     from .tasks import train_category_task
 
-    _require_staff(actor)
+    selectors.require_staff(actor)
     with transaction.atomic():
         if TrainingRun.objects.filter(kind=CATEGORY, status__in=[TrainingRun.Status.QUEUED,
                                                                 TrainingRun.Status.RUNNING]).exists():
@@ -233,7 +228,7 @@ def category_correct(*, appeal_id, category, actor, expected_version=None) -> Co
     from appeals.selectors import visible_appeals
     from appeals.services import _category
 
-    _require_staff(actor)
+    selectors.require_staff(actor)
     appeal = lock_or_404(Appeal.objects.select_related("category", "grid"), appeal_id)
     if not visible_appeals(actor).filter(pk=appeal.pk).exists():
         raise NotAllowed()

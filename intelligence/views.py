@@ -22,11 +22,6 @@ from . import selectors, services
 from .models import TrainedModel
 
 
-def _staff_or_404(user):
-    if not user_scopes(user).is_staff_member:
-        raise Http404()
-
-
 def _grid_from(query):
     try:
         grid = grid_at(float(query.get("lng")), float(query.get("lat")))
@@ -45,7 +40,7 @@ def suggest(request):
     found = selectors.suggest_category(title=q.get("title", "")[:120], content=q.get("content", "")[:4000],
                                        grid=_grid_from(q))
     return render(request, "intelligence/_suggestion.html", {
-        "found": found, "is_staff": user_scopes(request.user).is_staff_member,
+        "found": found, "is_staff": selectors.is_staff(request.user),
         "chosen": q.get("category", ""), "percent": round(found["confidence"] * 100) if found else 0,
     })
 
@@ -53,7 +48,7 @@ def suggest(request):
 @login_required
 def appeal_category(request, pk):
     """The suggestion kept for an appeal, its corrections, and (staff) the correction form."""
-    _staff_or_404(request.user)
+    selectors.require_staff(request.user, error=Http404)
     appeal = get_appeal(request.user, pk)
     error, status = "", 200
     if request.method == "POST":
@@ -84,7 +79,7 @@ def _street_choices(user):
 @login_required
 def models_page(request):
     """Versions of the category model with their cross-validated evaluation; train, roll back, thresholds."""
-    _staff_or_404(request.user)
+    selectors.require_staff(request.user, error=Http404)
     versions = selectors.model_versions()
     return render(request, "intelligence/models.html", {
         "versions": versions, "current": next((v for v in versions if v.is_current), None),
@@ -95,7 +90,7 @@ def models_page(request):
 
 @login_required
 def model_detail(request, version):
-    _staff_or_404(request.user)
+    selectors.require_staff(request.user, error=Http404)
     model = next((m for m in selectors.model_versions() if m.version == version), None)
     if model is None:
         raise Http404()
@@ -118,7 +113,7 @@ def _act(request, fn, success):
 @login_required
 @require_POST
 def train(request):
-    _staff_or_404(request.user)
+    selectors.require_staff(request.user, error=Http404)
     return _act(request, lambda: services.training_run_request(actor=request.user),
                 _("Training has been queued; the new version appears here when it is done."))
 
@@ -126,7 +121,7 @@ def train(request):
 @login_required
 @require_POST
 def rollback(request):
-    _staff_or_404(request.user)
+    selectors.require_staff(request.user, error=Http404)
     return _act(request, lambda: services.model_rollback(actor=request.user, kind=TrainedModel.Kind.CATEGORY,
                                                          expected_version=request.POST.get("expected_version")),
                 _("The previous version is current again."))
@@ -135,7 +130,7 @@ def rollback(request):
 @login_required
 @require_POST
 def routing(request, street_id):
-    _staff_or_404(request.user)
+    selectors.require_staff(request.user, error=Http404)
     street = Region.objects.filter(pk=street_id, level=Region.Level.STREET).first()
     if street is None:
         raise Http404()

@@ -12,7 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.selectors import user_scopes
 from appeals import services
 from appeals.selectors import permitted_role, visible_appeals
 from appeals.views import is_htmx
@@ -23,6 +22,7 @@ from regions.selectors import grid_at
 
 from .dup_hooks import staff_appeal
 from .duplicates import duplicates_of, likely_duplicates
+from .selectors import is_staff as is_staff_member
 
 MIN_TEXT = 5
 
@@ -45,7 +45,7 @@ def dup_check(request):
     grid = grid_at(lng, lat) if lng is not None and lat is not None else None
     if grid is None and q.get("grid"):
         grid = Region.objects.filter(code=q.get("grid", "").strip(), level=Region.Level.GRID).first()
-    is_staff = user_scopes(request.user).is_staff_member
+    is_staff = is_staff_member(request.user)
     matches = []
     if grid is not None and len(title + content) >= MIN_TEXT:
         matches = likely_duplicates(title=title, content=content, grid=grid, lng=lng, lat=lat, at=timezone.now(),

@@ -3,9 +3,8 @@ the cards of appeals waiting for verification. Residents do not see it."""
 
 from django import template
 
-from accounts.selectors import user_scopes
-
 from .. import answers
+from ..selectors import is_staff
 from ..models import AnswerCheck
 
 register = template.Library()
@@ -13,7 +12,7 @@ register = template.Library()
 
 def _staff(context) -> bool:
     request = context.get("request")
-    return request is not None and user_scopes(request.user).is_staff_member
+    return request is not None and is_staff(request.user)
 
 
 def _shown(check) -> dict:
