@@ -25,6 +25,7 @@ from .workflow import (
     TRANSITIONS,
     Action,
     MatterRole,
+    MeetingKind,
     MeetingStatus,
     Size,
     Status,
@@ -337,6 +338,35 @@ def visible_meetings(user) -> QuerySet[Meeting]:
         ids.add(home.pk)
     q = Q(community_id__in=ids) | Q(invitations__user=user)
     return Meeting.objects.filter(pk__in=Meeting.objects.filter(q).values("pk"))
+
+
+def filter_meetings(qs, *, status: str = "", kind: str = "", community: str = "", q: str = "") -> QuerySet[Meeting]:
+    """The meetings list's filters; an unknown value filters nothing (never an error)."""
+    if status in MeetingStatus.values:
+        qs = qs.filter(status=status)
+    if kind in MeetingKind.values:
+        qs = qs.filter(kind=kind)
+    if community:
+        qs = qs.filter(community__code=community)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(venue__icontains=q) | Q(host__icontains=q))
+    return qs
+
+
+def meeting_list(user, **filters) -> QuerySet[Meeting]:
+    """The meetings page and its Excel export: the user's meetings, filtered, newest first,
+    with how many matters were on the agenda and how many invited parties came."""
+    qs = filter_meetings(visible_meetings(user), **filters).select_related("community", "place")
+    return qs.annotate(
+        n_items=Count("agenda", filter=Q(agenda__removed_at__isnull=True), distinct=True),
+        n_invited=Count("invitations", distinct=True),
+        n_attended=Count("invitations", filter=Q(invitations__attended=True), distinct=True),
+    ).order_by("-starts_at", "-id")
+
+
+def meeting_communities(user) -> list[Region]:
+    """The communities the meetings filter offers: those the user's meetings are in."""
+    return list(Region.objects.filter(pk__in=visible_meetings(user).values("community_id")).order_by("code"))
 
 
 def get_meeting(user, pk) -> Meeting:

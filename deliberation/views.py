@@ -18,6 +18,7 @@ from core.http import or_404
 from people.models import Unit
 
 from . import documents, selectors, services
+from .forms import MeetingFilterForm
 from .models import CheckPhoto, Matter
 from .workflow import (
     TASK_STATES,
@@ -322,9 +323,13 @@ def workbench(request):
 
 @login_required
 def meetings(request):
-    qs = selectors.visible_meetings(request.user).select_related("community", "place").order_by("-starts_at")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "deliberation/meetings.html", {"page": page, "is_staff": _is_staff(request.user)})
+    """Meetings the user may see, filtered; staff also get the Excel export of the same rows."""
+    user = request.user
+    form = MeetingFilterForm(request.GET or None, communities=selectors.meeting_communities(user))
+    filters = form.filters()
+    page = Paginator(selectors.meeting_list(user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "deliberation/meetings.html", {"page": page, "form": form, "filtered": any(filters.values()),
+                                                          "is_staff": _is_staff(user)})
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from accounts.selectors import managed_communities, manages_community, user_scopes
-from core.errors import NotFound, ValidationFailed
+from core.errors import NotAllowed, NotFound, ValidationFailed
 
 from .exports import BOOL, DATE, DATETIME, ID_NUMBER, NAME, NUMBER, PHONE, Column, ExportSpec, register
 
@@ -494,6 +494,92 @@ register(ExportSpec("party.quarter", _("Dual registration quarter report (双报
 ), lambda request: _quarter_report(request).rows, filter_keys=("community", "year", "quarter"), page="party:quarter"))
 
 
+# ---------------------------------------------------------------- party: evaluations (评选)
+
+def _evaluation_rows(request):
+    """The evaluations page's rows for its filters, open ones first as the page shows them.
+    Staff export; pending nominations and running vote counts only for the community's staff."""
+    from party import selectors
+    from party.forms import EvaluationFilterForm
+    from party.workflow import EvaluationStatus
+
+    user = request.user
+    if not selectors.staff_communities(user):
+        raise NotAllowed()
+    form = EvaluationFilterForm(request.GET or None, communities=selectors.evaluation_communities(user))
+    items = list(selectors.evaluation_list(user, **form.filters()))
+    managed = set(managed_communities(user).values_list("pk", flat=True))
+    opened = [e for e in items if e.status != EvaluationStatus.CLOSED]
+    closed = [e for e in items if e.status == EvaluationStatus.CLOSED]
+    for e in items:
+        manage = e.community_id in managed
+        e.export_pending = e.n_pending if manage else None
+        e.export_votes = e.n_votes if manage or e.status == EvaluationStatus.CLOSED else None
+    return _sections([(_("Open"), opened), (_("Closed"), closed)])
+
+
+register(ExportSpec("party.evaluations", _("Evaluations"), (
+    section(_("List")),
+    Column("title", _("Title"), attr("title"), 30),
+    Column("kind", _("Kind"), display("kind"), 18),
+    Column("community", _("Community"), attr("community.name"), 14),
+    Column("status", _("Status"), display("status"), 10),
+    Column("nominate_until", _("Nominations until"), attr("nominate_until", None), 17, DATETIME),
+    Column("vote_until", _("Voting until"), attr("vote_until", None), 17, DATETIME),
+    Column("winners", _("Number of winners"), attr("winners", 0), 8, NUMBER),
+    Column("approved", _("Nominations approved"), attr("n_approved", 0), 10, NUMBER),
+    Column("pending", _("Nominations waiting for review"), attr("export_pending", None), 10, NUMBER),
+    Column("votes", _("Votes cast"), attr("export_votes", None), 8, NUMBER),
+    Column("award_points", _("Points for each winner"), attr("award_points", 0), 8, NUMBER),
+    Column("created_at", _("Started at"), attr("created_at", None), 17, DATETIME),
+    Column("closed_at", _("Closed at"), attr("closed_at", None), 17, DATETIME),
+), _evaluation_rows, filter_keys=("q", "status", "kind", "community"), page="party:evaluations"))
+
+
+def _nomination_rows(request):
+    """One evaluation's nominations as its page lists them to this user (all of them for the
+    community's staff; approved and their own for others), for staff only."""
+    from party import selectors
+    from party.workflow import NominationStatus
+
+    user = request.user
+    if not selectors.staff_communities(user):
+        raise NotAllowed()
+    evaluation = selectors.get_evaluation(user, request.GET.get("evaluation", ""))
+    see_counts = selectors.evaluation_abilities(user, evaluation).see_counts
+    nominations = selectors.nominations_for(user, evaluation)
+    for n in nominations:
+        n.export_votes = n.vote_count if see_counts else None
+    return _sections([(label, [n for n in nominations if n.status == status]) for status, label in
+                      ((NominationStatus.APPROVED, _("Nominees")), (NominationStatus.PENDING, _("Pending review")),
+                       (NominationStatus.REJECTED, _("Rejected")))])
+
+
+def _nominee_reveal(user, nomination) -> bool:
+    return manages_community(user, nomination.evaluation.community_id)
+
+
+def _party_staff(user) -> bool:
+    from party import selectors
+
+    return bool(selectors.staff_communities(user))
+
+
+register(ExportSpec("party.nominations", _("Nominations"), (
+    section(_("List")),
+    Column("name", _("Nominee"), attr("person.name"), 14),
+    Column("building", _("Building"), attr("person.household.building"), 18),
+    Column("phone", _("Phone"), attr("person.phone"), 15, PHONE),
+    Column("reason", _("Reason"), attr("reason"), 40),
+    Column("status", _("Status"), display("status"), 10),
+    Column("votes", _("Votes"), attr("export_votes", None), 8, NUMBER),
+    Column("created_at", _("Nominated at"), attr("created_at", None), 17, DATETIME),
+    Column("reviewed_at", _("Reviewed at"), attr("reviewed_at", None), 17, DATETIME),
+    Column("review_note", _("Review note"), attr("review_note"), 20),
+), _nomination_rows, filter_keys=("evaluation",), reveal=_nominee_reveal, may_reveal=_party_staff,
+    page="party:evaluation"))
+
+
 # ---------------------------------------------------------------- the figures page
 
 class FigureRow:
@@ -657,6 +743,35 @@ register(ExportSpec("deliberation.workbench", _("Deliberation workbench"), _matt
                     _matter_workbench_rows, page="deliberation:workbench"))
 
 
+def _meeting_rows(request):
+    """The meetings page's rows for its filters; only staff export them (residents see, not export)."""
+    from deliberation import selectors
+    from deliberation.forms import MeetingFilterForm
+
+    user = request.user
+    if not (selectors.is_any_staff(user) or user_scopes(user).is_admin):
+        raise NotAllowed()
+    form = MeetingFilterForm(request.GET or None, communities=selectors.meeting_communities(user))
+    return selectors.meeting_list(user, **form.filters())
+
+
+register(ExportSpec("deliberation.meetings", _("Deliberation meetings (联席议事)"), (
+    Column("starts_at", _("Starts at"), attr("starts_at", None), 17, DATETIME),
+    Column("title", _("Title"), attr("title"), 30),
+    Column("kind", _("Kind"), display("kind"), 16),
+    Column("status", _("Status"), display("status"), 10),
+    Column("community", _("Community"), attr("community.name"), 14),
+    Column("where", _("Place"), attr("where"), 24),
+    Column("host", _("Host"), attr("host"), 12),
+    Column("recorder", _("Recorder"), attr("recorder"), 12),
+    Column("items", _("Matters on the agenda"), attr("n_items", 0), 10, NUMBER),
+    Column("invited", _("Parties invited"), attr("n_invited", 0), 10, NUMBER),
+    Column("attended", _("Parties present"), attr("n_attended", 0), 10, NUMBER),
+    Column("held_at", _("Held at"), attr("held_at", None), 17, DATETIME),
+    Column("cancel_reason", _("Reason for cancelling"), attr("cancel_reason"), 24),
+), _meeting_rows, filter_keys=("q", "status", "kind", "community"), page="deliberation:meetings"))
+
+
 # ---------------------------------------------------------------- mediation (矛盾调解): parties masked
 
 def _dispute_rows(request):
@@ -793,6 +908,60 @@ register(ExportSpec("visits.knocks", _("Door-knocking drive (敲门行动) house
     Column("knocked_at", _("Knocked at"), attr("knocked_at", None), 17, DATETIME),
     Column("note", _("Note"), attr("note"), 30),
 ), _knock_rows, filter_keys=("campaign",), page="visits:campaign"))
+
+
+def _campaign_rows(request):
+    """The drives page's rows for its filters, for the grid workers and staff who see that page."""
+    from visits import selectors
+    from visits.forms import CampaignFilterForm
+
+    user = request.user
+    if not selectors.can_use(user):
+        raise NotAllowed()
+    form = CampaignFilterForm(request.GET or None, communities=selectors.campaign_communities(user))
+    for campaign in selectors.campaign_list(user, **form.filters()).iterator(chunk_size=500):
+        campaign.coverage = selectors.coverage(campaign.n_knocked, campaign.n_households)
+        yield campaign
+
+
+register(ExportSpec("visits.campaigns", _("Door-knocking drives (敲门行动)"), (
+    Column("title", _("Title"), attr("title"), 30),
+    Column("community", _("Community"), attr("community.name"), 14),
+    Column("grid", _("Grid"), attr("grid.name"), 16),
+    Column("target", _("Households"), display("target"), 14),
+    Column("starts_on", _("Starts on"), attr("starts_on", None), 12, DATE),
+    Column("ends_on", _("Ends on"), attr("ends_on", None), 12, DATE),
+    Column("status", _("Status"), display("status"), 10),
+    Column("households", _("Households to knock"), attr("n_households", 0), 10, NUMBER),
+    Column("knocked", _("Knocked"), attr("n_knocked", 0), 10, NUMBER),
+    Column("coverage", _("Coverage (%)"), attr("coverage", None), 10, NUMBER),
+    Column("to_revisit", _("To revisit (nobody home)"), attr("n_nobody", 0), 10, NUMBER),
+    Column("started_at", _("Started at"), attr("started_at", None), 17, DATETIME),
+    Column("finished_at", _("Finished at"), attr("finished_at", None), 17, DATETIME),
+), _campaign_rows, filter_keys=("q", "status", "community"), page="visits:campaigns"))
+
+
+def _overview_rows(request):
+    """The overview page's table: one row per grid the staff supervise (no personal data)."""
+    from types import SimpleNamespace
+
+    from visits import selectors
+
+    if not selectors.is_staff(request.user):
+        raise NotAllowed()
+    return [SimpleNamespace(**row) for row in selectors.overview(request.user)]
+
+
+register(ExportSpec("visits.overview", _("Visits and patrols"), (
+    Column("community", _("Community"), attr("grid.parent.name"), 14),
+    Column("grid", _("Grid"), attr("grid.name"), 16),
+    Column("subjects", _("People under care"), attr("subjects", 0), 10, NUMBER),
+    Column("overdue", _("Overdue"), attr("overdue", 0), 8, NUMBER),
+    Column("due", _("Due this week"), attr("due", 0), 8, NUMBER),
+    Column("visits_month", _("Visits this month"), attr("visits_month", 0), 10, NUMBER),
+    Column("patrols_today", _("Patrols today"), attr("patrols_today", 0), 10, NUMBER),
+    Column("on_patrol", _("On patrol now"), attr("on_patrol", 0), 10, NUMBER),
+), _overview_rows, page="visits:overview"))
 
 
 # ---------------------------------------------------------------- places (服务阵地)

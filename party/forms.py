@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Evaluation
+from .workflow import EvaluationStatus
 
 
 def _choices(items, label, *, blank=_("— choose —")) -> list:
@@ -144,3 +145,29 @@ class NominateForm(forms.Form):
 class ReviewForm(forms.Form):
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=200)
 
+
+class EvaluationFilterForm(forms.Form):
+    """Filters of the evaluations list; an unknown value is ignored rather than refused."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    community = forms.ChoiceField(label=_("Community"), required=False)
+
+    def __init__(self, *args, communities=(), **kwargs):
+        kwargs.setdefault("auto_id", "filter_%s")  # the page also has the "start an evaluation" form
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All")), *EvaluationStatus.choices]
+        self.fields["kind"].choices = [("", _("All")), *Evaluation.Kind.choices]
+        self.fields["community"].choices = _choices(communities, lambda c: c.name, blank=_("All"))
+
+    def filters(self) -> dict:
+        """The valid filters, each "" when absent or not one of the choices."""
+        result = {}
+        for name, field in self.fields.items():
+            value = str(self.data.get(name) or "").strip()
+            if isinstance(field, forms.ChoiceField):
+                result[name] = value if value in {str(k) for k, _label in field.choices} else ""
+            else:
+                result[name] = value[:field.max_length]
+        return result

@@ -570,6 +570,30 @@ def visible_evaluations(user) -> QuerySet[Evaluation]:
     return Evaluation.objects.filter(q).select_related("community")
 
 
+def evaluation_list(user, *, q: str = "", status: str = "", kind: str = "", community: str = "") -> QuerySet[Evaluation]:
+    """The evaluations page and its Excel export: what the user may see, filtered (an unknown
+    value filters nothing), with nomination and vote counts for the page's own visibility rules."""
+    qs = visible_evaluations(user)
+    if status in EvaluationStatus.values:
+        qs = qs.filter(status=status)
+    if kind in Evaluation.Kind.values:
+        qs = qs.filter(kind=kind)
+    if community.isdigit():
+        qs = qs.filter(community_id=int(community))
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    return qs.annotate(
+        n_approved=Count("nominations", filter=Q(nominations__status=NominationStatus.APPROVED), distinct=True),
+        n_pending=Count("nominations", filter=Q(nominations__status=NominationStatus.PENDING), distinct=True),
+        n_votes=Count("votes", distinct=True),
+    ).order_by("status", "-created_at", "-id")
+
+
+def evaluation_communities(user) -> list[Region]:
+    """The communities the evaluations filter offers: those whose evaluations the user sees."""
+    return list(Region.objects.filter(pk__in=visible_evaluations(user).values("community_id")).order_by("code"))
+
+
 def get_evaluation(user, pk) -> Evaluation:
     if not str(pk).isdigit():
         raise NotFound()

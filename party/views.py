@@ -19,6 +19,7 @@ from . import selectors, services
 from .forms import (
     AwardForm,
     EndForm,
+    EvaluationFilterForm,
     EvaluationForm,
     NominateForm,
     PlaqueForm,
@@ -362,10 +363,14 @@ def plaque(request, pk):
 def _evaluations_context(request, *, form=None, error="") -> dict:
     user = request.user
     communities = selectors.staff_communities(user)
-    items = list(selectors.visible_evaluations(user).order_by("status", "-created_at"))
+    filter_form = EvaluationFilterForm(request.GET or None, communities=selectors.evaluation_communities(user))
+    filters = filter_form.filters()
+    items = list(selectors.evaluation_list(user, **filters))
     return {
         "open": [e for e in items if e.status != EvaluationStatus.CLOSED],
         "closed": [e for e in items if e.status == EvaluationStatus.CLOSED],
+        "filter_form": filter_form,
+        "filtered": any(filters.values()),
         "communities": communities,
         "form": form or (EvaluationForm(communities=communities) if communities else None),
         "error": error,
@@ -420,6 +425,7 @@ def _evaluation_context(request, item: Evaluation, *, bound: dict | None = None)
         "can_review": can.manage and item.status != EvaluationStatus.CLOSED,
         "error": bound.get("error", ""),
         "now": timezone.now(),
+        "can_export": bool(selectors.staff_communities(user)),
     }
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from appeals.selectors import active_categories
 from appeals.workflow import Urgency
 
-from .workflow import CampaignTarget, Frequency, KnockResult, Mode, Wellbeing
+from .workflow import CampaignStatus, CampaignTarget, Frequency, KnockResult, Mode, Wellbeing
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
 OPEN_CHOICES = [("", _("Nothing else")), ("appeal", _("An appeal (诉求)")), ("order", _("A service order (点单)")),
@@ -145,3 +145,26 @@ class FindingForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = _category_choices()
+
+
+class CampaignFilterForm(forms.Form):
+    """Filters of the drives list; an unknown value is ignored rather than refused."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All")), *CampaignStatus.choices])
+    community = forms.ChoiceField(label=_("Community"), required=False)
+
+    def __init__(self, *args, communities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [("", _("All")), *((str(c.pk), c.name) for c in communities)]
+
+    def filters(self) -> dict:
+        """The valid filters, each "" when absent or not one of the choices."""
+        result = {}
+        for name, field in self.fields.items():
+            value = str(self.data.get(name) or "").strip()
+            if isinstance(field, forms.ChoiceField):
+                result[name] = value if value in {str(k) for k, _label in field.choices} else ""
+            else:
+                result[name] = value[:field.max_length]
+        return result

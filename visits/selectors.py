@@ -262,6 +262,24 @@ def with_coverage(qs: QuerySet[Campaign]) -> QuerySet[Campaign]:
                        n_nobody=Count("knocks", filter=Q(knocks__result=KnockResult.NOBODY_HOME)))
 
 
+def campaign_list(user, *, q: str = "", status: str = "", community: str = "") -> QuerySet[Campaign]:
+    """The drives page and its Excel export: the user's drives, filtered (an unknown value
+    filters nothing), newest first, with their household and knock counts."""
+    qs = visible_campaigns(user)
+    if status in CampaignStatus.values:
+        qs = qs.filter(status=status)
+    if community.isdigit():
+        qs = qs.filter(community_id=int(community))
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    return with_coverage(qs).order_by("-starts_on", "-id")
+
+
+def campaign_communities(user) -> list[Region]:
+    """The communities the drives filter offers: those of the drives the user sees."""
+    return list(Region.objects.filter(pk__in=visible_campaigns(user).values("community_id")).order_by("code"))
+
+
 def coverage(knocked: int, total: int) -> float | None:
     return _one_decimal(100 * knocked / total) if total else None
 

@@ -3,6 +3,7 @@ A LinliError's message is shown in the page and what the user typed is kept."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -17,7 +18,16 @@ from core.http import or_404
 from people.models import Person
 
 from . import selectors, services
-from .forms import IMAGE_ACCEPT, KNOCK_CHOICES, CampaignForm, FindingForm, SubjectForm, TagForm, VisitForm
+from .forms import (
+    IMAGE_ACCEPT,
+    KNOCK_CHOICES,
+    CampaignFilterForm,
+    CampaignForm,
+    FindingForm,
+    SubjectForm,
+    TagForm,
+    VisitForm,
+)
 from .workflow import (
     CampaignStatus,
     FindingAction,
@@ -26,6 +36,9 @@ from .workflow import (
     PatrolStatus,
     SubjectAction,
 )
+
+
+CAMPAIGN_PAGE_SIZE = 50
 
 
 def _flash(request, call, success) -> None:
@@ -391,12 +404,17 @@ def photo(request, pk):
 
 @login_required
 def campaigns(request):
+    """The drives the user sees, filtered and paged; the Excel export gives the same rows."""
     user = request.user
     _only_workers(user)
-    qs = list(selectors.with_coverage(selectors.visible_campaigns(user)).order_by("-starts_on", "-id")[:100])
-    for c in qs:
+    form = CampaignFilterForm(request.GET or None, communities=selectors.campaign_communities(user))
+    filters = form.filters()
+    page = Paginator(selectors.campaign_list(user, **filters), CAMPAIGN_PAGE_SIZE).get_page(request.GET.get("page"))
+    for c in page.object_list:
         c.coverage = selectors.coverage(c.n_knocked, c.n_households)
-    return render(request, "visits/campaigns.html", {"campaigns": qs, "can_create": selectors.is_staff(user)})
+    return render(request, "visits/campaigns.html", {"campaigns": page.object_list, "page": page, "form": form,
+                                                     "filtered": any(filters.values()),
+                                                     "can_create": selectors.is_staff(user)})
 
 
 @login_required
