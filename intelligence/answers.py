@@ -6,7 +6,8 @@ does it say what was done (action words) and when (time expressions), or is
 it boilerplate ("已收到，正在处理") — learned from real (appeal, official reply)
 pairs against negatives built from them (see `training_pairs`). Every new
 answer gets an AnswerCheck inside the appeal's transaction; a failing check
-never blocks the answer.
+never blocks the answer. The shipped model is trained at setup (`load_demo`,
+`train_answer_check --shipped`), never inside an answer's transaction.
 """
 import functools
 import hashlib
@@ -449,37 +450,52 @@ def fixture_digest() -> str:
     return hashlib.sha256(FIXTURE.read_bytes()).hexdigest()[:16]
 
 
-def train_from_fixture(actor=None):
-    """The model shipped with the project: trained deterministically from the fixture, once per process."""
-    from .models import TrainedModel
-
+def shipped_model() -> tuple[AnswerModel, dict]:
+    """The model shipped with the project and its (uncross-validated) evaluation: trained
+    deterministically from the fixture, once per process (10–15 s: never inside a request)."""
     digest = fixture_digest()
     with _lock:
         if digest not in _from_fixture:
-            # No cross-validation here: this may run inside an answer's transaction.
+            # No cross-validation here (it would take a minute):
             # `train_answer_check FILE` and bench/answer_check.py give the figures.
             model, evaluation = _train(read_rows(FIXTURE), folds=0)
             evaluation.update({"fixture": digest, "cross_validated": False})
             _from_fixture[digest] = (model, evaluation)
-    model, evaluation = _from_fixture[digest]
+    return _from_fixture[digest]
+
+
+def train_from_fixture(actor=None):
+    """Install the shipped model as the next version and make it current."""
+    from .models import TrainedModel
+
+    model, evaluation = shipped_model()
     return _install(model, dict(evaluation), source=TrainedModel.Source.FILES, actor=actor,
-                    note=f"shipped fixture {FIXTURE.name} ({digest})")
+                    note=f"shipped fixture {FIXTURE.name} ({evaluation['fixture']})")
 
 
 def current_answer_model():
-    """(TrainedModel, AnswerModel) now in use; the shipped one is trained at first use if there is none."""
+    """(TrainedModel, AnswerModel) now in use, or (None, None) before the first one is installed."""
     from .models import TrainedModel
     from .selectors import current_loaded
 
-    row, model = current_loaded(TrainedModel.Kind.ANSWER, pickle.loads)
+    return current_loaded(TrainedModel.Kind.ANSWER, pickle.loads)
+
+
+def ensure_answer_model():
+    """The current (TrainedModel, AnswerModel), installing the shipped one first when there is
+    none. Run at setup (`load_demo`, `train_answer_check --shipped`), or after an answer's
+    transaction has committed: training takes seconds and must not hold the answer's locks."""
+    from .models import TrainedModel
+
+    row, model = current_answer_model()
     if row is None:
         try:
             with transaction.atomic():
                 train_from_fixture()
-        except Exception:  # somebody else trained it at the same moment: use theirs
+        except Exception:  # somebody else installed one at the same moment: use theirs
             if not TrainedModel.objects.filter(kind=TrainedModel.Kind.ANSWER, is_current=True).exists():
                 raise
-        row, model = current_loaded(TrainedModel.Kind.ANSWER, pickle.loads)
+        row, model = current_answer_model()
     return row, model
 
 
@@ -489,7 +505,7 @@ def check_answer(answer):
     """Check one answer against its appeal and keep the verdict (replacing an earlier one)."""
     from .models import AnswerCheck
 
-    row, model = current_answer_model()
+    row, model = ensure_answer_model()
     appeal = answer.appeal
     verdict = model.check(appeal.title, appeal.content, answer.text)
     check, _created = AnswerCheck.objects.update_or_create(
@@ -498,23 +514,15 @@ def check_answer(answer):
     return check
 
 
-def on_transition(*, appeal, action, target, actor, now):
-    """appeals.hooks.after_transition: every new answer (答卷 or resolve report) is checked in the same
-    transaction. A failing check never blocks the answer: it is logged and the answer marked unchecked."""
-    from appeals.workflow import Action
-
+def _check_recorded(answer):
+    """Check in a savepoint; a failing check is logged and the answer marked unchecked."""
     from .models import AnswerCheck
 
-    if action not in (Action.ANSWER, Action.RESOLVE):
-        return
-    answer = appeal.answers.order_by("-at", "-id").first()
-    if answer is None:
-        return
     try:
         with transaction.atomic():
             check_answer(answer)
     except Exception:
-        log.exception("answer check failed for answer %s of appeal %s", answer.pk, appeal.pk)
+        log.exception("answer check failed for answer %s of appeal %s", answer.pk, answer.appeal_id)
         try:
             with transaction.atomic():
                 AnswerCheck.objects.update_or_create(
@@ -522,6 +530,36 @@ def on_transition(*, appeal, action, target, actor, now):
                                              "reasons": [{"code": "unchecked"}]})
         except Exception:
             log.exception("could not even mark answer %s unchecked", answer.pk)
+
+
+def _check_after_commit(answer_id):
+    """The first answer on a platform without an answer model: trained and checked once the answer is in."""
+    from appeals.models import Answer
+
+    answer = Answer.objects.select_related("appeal").filter(pk=answer_id).first()
+    if answer is not None:
+        _check_recorded(answer)
+
+
+def on_transition(*, appeal, action, target, actor, now):
+    """appeals.hooks.after_transition: every new answer (答卷 or resolve report) is checked in the same
+    transaction. Without a model yet, the shipped one is trained and the answer checked right after the
+    commit, so the answer never waits for the training. A failing check never blocks the answer."""
+    from appeals.workflow import Action
+
+    from .models import TrainedModel
+    from .selectors import current_model
+
+    if action not in (Action.ANSWER, Action.RESOLVE):
+        return
+    answer = appeal.answers.order_by("-at", "-id").first()
+    if answer is None:
+        return
+    if current_model(TrainedModel.Kind.ANSWER) is None:
+        answer_id = answer.pk
+        transaction.on_commit(lambda: _check_after_commit(answer_id))
+        return
+    _check_recorded(answer)
 
 
 def reason_pairs(check) -> list[tuple[str, str]]:

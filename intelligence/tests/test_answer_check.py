@@ -13,7 +13,7 @@ from intelligence.models import AnswerCheck, TrainedModel
 from testing.loop import act, report
 from testing.world import build_world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("answer_model")]
 
 TITLE = "幸福小区3栋门口路灯不亮"
 CONTENT = "幸福小区3栋门口的路灯坏了一周了，晚上很黑，老人出门不方便。"

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from appeals.workflow import Action
+from appeals.workflow import Action, Status
 from core.errors import ValidationFailed
 from intelligence import answers
 from intelligence.models import AnswerCheck, TrainedModel
@@ -43,7 +43,7 @@ def test_the_fixture_gives_known_training_pairs():
     assert pairs == answers.training_pairs(_rows(256))  # same seed, same pairs
 
 
-def test_training_is_deterministic_and_the_shipped_model_tells_generic_from_specific():
+def test_training_is_deterministic_and_the_shipped_model_tells_generic_from_specific(shipped_answer_model):
     rows = _rows(60)
     first, second = answers._fit(answers.training_pairs(rows)), answers._fit(answers.training_pairs(rows))
     triples = [(r["title"], r["body"], r["reply"]) for r in rows] + [(*APPEAL, GENERIC), (*APPEAL, SPECIFIC)]
@@ -63,19 +63,47 @@ def test_training_is_deterministic_and_the_shipped_model_tells_generic_from_spec
     assert verdict["flagged"] and "unrelated" in {r["code"] for r in verdict["reasons"]}
 
 
-def test_retraining_makes_a_new_version_used_by_the_next_check_and_rollback_restores_the_old(tmp_path, capsys):
+def _to_unit(world):
+    u = world.users
+    appeal = report(world, title=APPEAL[0], content=APPEAL[1])
+    appeal = act(appeal, Action.ACCEPT, u["street_staff"])
+    appeal = act(appeal, Action.WHISTLE, u["street_staff"], lead_unit=world.units[0].pk)
+    return act(appeal, Action.CLAIM, u["unit_handler"])
+
+
+def test_the_first_answer_without_a_model_is_in_before_the_model_is_trained(
+        shipped_answer_model, django_capture_on_commit_callbacks):
+    world = build_world()
+    appeal = _to_unit(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        appeal = act(appeal, Action.ANSWER, world.users["unit_handler"], note=GENERIC)
+        # Inside the answer's transaction: the answer is in, nothing trained, nothing checked yet.
+        assert appeal.status == Status.VERIFYING and appeal.answers.count() == 1
+        assert not TrainedModel.objects.filter(kind="answer").exists() and not AnswerCheck.objects.exists()
+    check = AnswerCheck.objects.get(answer__appeal=appeal)  # after the commit
+    assert check.flagged and check.model.version == 1 and check.model.is_current
+
+
+def test_the_shipped_model_is_installed_at_setup_once(shipped_answer_model, capsys):
+    call_command("train_answer_check", "--shipped")
+    assert "version 1 is current" in capsys.readouterr().out
+    call_command("train_answer_check", "--shipped")
+    assert "version 1 is current" in capsys.readouterr().out
+    assert TrainedModel.objects.filter(kind="answer").count() == 1
+
+
+def test_retraining_makes_a_new_version_used_by_the_next_check_and_rollback_restores_the_old(
+        tmp_path, capsys, shipped_answer_model):
     world = build_world()
     u = world.users
 
     def answered(note):
-        appeal = report(world, title=APPEAL[0], content=APPEAL[1])
-        appeal = act(appeal, Action.ACCEPT, u["street_staff"])
-        appeal = act(appeal, Action.WHISTLE, u["street_staff"], lead_unit=world.units[0].pk)
-        appeal = act(appeal, Action.CLAIM, u["unit_handler"])
-        appeal = act(appeal, Action.ANSWER, u["unit_handler"], note=note)
+        appeal = act(_to_unit(world), Action.ANSWER, u["unit_handler"], note=note)
         return AnswerCheck.objects.get(answer__appeal=appeal)
 
-    assert answered(GENERIC).model.version == 1  # trained from the fixture at first use
+    call_command("train_answer_check", "--shipped")
+    capsys.readouterr()
+    assert answered(GENERIC).model.version == 1
 
     call_command("train_answer_check", str(_write(tmp_path / "replies.jsonl", _rows(80))), "--folds", "2")
     out = json.loads(capsys.readouterr().out)

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             self.stdout.write("Loading the 凤凰岭街道 demo world …")
+            self.stdout.write(self._answer_check_model())
             world = demo.load(appeals=appeals, seed=seed)
             tally = ", ".join(f"{k} {v}" for k, v in sorted(world.tally.items()))
             self.stdout.write(f"Loaded in {time.monotonic() - started:.0f}s: {tally}")
@@ -26,6 +27,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo log-ins (password for all: {demo.DEMO_PASSWORD}):")
         for login, what in demo.ACCOUNTS:
             self.stdout.write(f"  {login:<14} {what}")
+
+    def _answer_check_model(self) -> str:
+        """So the demo's answers are checked as they come, without training inside the first one."""
+        from intelligence import answers
+
+        model = answers.ensure_answer_model()[0]
+        return f"Answer check: model version {model.version} (shipped with the project)"
 
     def _train_category_model(self) -> str:
         """So the demo suggests categories at once: a first model from its closed appeals."""

@@ -1,8 +1,10 @@
-"""python manage.py train_answer_check FILE [FILE...] [--folds 5]  |  --rollback
+"""python manage.py train_answer_check FILE [FILE...] [--folds 5]  |  --shipped  |  --rollback
 
 Train the answer check from JSON Lines of appeals with their official reply
 (replies.jsonl format: {"title", "body", "reply"}, more fields allowed), store
 the cross-validated evaluation with the model and make it the current version.
+--shipped installs the model shipped with the project (trained from its fixture)
+when there is no answer model yet, so the first answer is checked at once.
 """
 
 import json
@@ -13,6 +15,8 @@ from core.errors import LinliError
 from intelligence import answers
 from intelligence.models import TrainedModel
 
+from ._migrated import ensure_migrated
+
 
 class Command(BaseCommand):
     help = "Train the answer check from replies.jsonl-format files and make it current."
@@ -20,9 +24,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="*")
         parser.add_argument("--folds", type=int, default=5, help="cross-validation folds for the stored evaluation")
+        parser.add_argument("--shipped", action="store_true",
+                            help="install the model shipped with the project unless an answer model is current")
         parser.add_argument("--rollback", action="store_true", help="instead of training, go back to the previous version")
 
-    def handle(self, *args, files, folds, rollback, **options):
+    def handle(self, *args, files, folds, rollback, shipped, **options):
+        if shipped:
+            ensure_migrated()
+            model = answers.ensure_answer_model()[0]
+            self.stdout.write(f"answer check: version {model.version} is current")
+            return
         if rollback:
             try:
                 model = answers.rollback_answer_model()
