@@ -2,7 +2,8 @@
 
 Appeals of the period and of the one before it (same length) are clustered
 together by text: TF-IDF over character bigrams of the title and of title +
-body, cosine similarity averaged as in `duplicates.similarity`, then star
+body, both without the hotline's set phrases (text.strip_boilerplate: 市民来电反映,
+3号楼, 小区), cosine similarity averaged as in `duplicates.similarity`, then star
 clustering — the appeal with the most similar neighbours becomes a centre and
 takes its unassigned neighbours, and so on — which, unlike single linkage,
 never chains unrelated appeals through intermediate ones. A topic reports its
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from appeals.models import Appeal, AppealSupport
 from appeals.workflow import Status
 from intelligence.duplicates import bigrams
-from intelligence.text import tokenize
+from intelligence.text import content_words, strip_boilerplate, without_opening
 
 CLUSTER_THRESHOLD = 0.2
 MIN_COUNT = 2        # a topic is at least two appeals this period...
@@ -90,8 +91,8 @@ def neighbours(items: list[Item], threshold: float = CLUSTER_THRESHOLD) -> list[
     """For each item, the others at or above the threshold with their similarity (blockwise, sparse)."""
     if not items:
         return []
-    titles = _matrix([i.title for i in items])
-    whole = _matrix([f"{i.title} {i.body}" for i in items])
+    titles = _matrix([strip_boilerplate(i.title) or i.title for i in items])
+    whole = _matrix([strip_boilerplate(f"{i.title} {i.body}") or i.title for i in items])
     out: list[dict[int, float]] = []
     for first in range(0, len(items), _BLOCK):
         block = (titles[first:first + _BLOCK] @ titles.T) * 0.5 + (whole[first:first + _BLOCK] @ whole.T) * 0.5
@@ -122,7 +123,7 @@ def star_clusters(items: list[Item], near: list[dict[int, float]]) -> list[list[
 def _keywords(items: list[Item], limit: int = 4) -> list[str]:
     counts = collections.Counter()
     for item in items:
-        counts.update({w for w in tokenize(item.title) if len(w) >= 2 and not w.isascii()})
+        counts.update({w for w in content_words(item.title) if not w.isascii()})
     need = max(2, math.ceil(len(items) / 3)) if len(items) > 1 else 1
     return [w for w, n in counts.most_common(limit * 3) if n >= need][:limit]
 
@@ -151,7 +152,8 @@ def topics(items: list[Item], *, start: dt.datetime, end: dt.datetime, threshold
             continue
         rep = _representative([i for i in members if start <= items[i].at < end], items, near)
         topic = Topic(
-            title=rep.title, keywords=_keywords(current), count=len(current), previous=len(before), support=support,
+            title=without_opening(rep.title), keywords=_keywords(current), count=len(current), previous=len(before),
+            support=support,
             places=collections.Counter(i.place for i in current if i.place).most_common(5),
             communities=collections.Counter(i.community for i in current if i.community).most_common(5),
             items=sorted(current, key=lambda i: (-i.support, i.at)),

@@ -109,3 +109,31 @@ def test_dashboard_links_to_the_topics_of_its_scope_and_dates(client):
 
     assert 'data-action="hot-topics"' in dashboard
     assert 'data-topic="1"' in page and 'data-topic="1"' not in elsewhere
+
+
+# ---------------------------------------------------------------- 12345 boilerplate
+
+BOILERPLATE = {"市民", "来电", "来电人", "反映", "号楼", "小区", "人称"}
+HOTLINE = [  # (title, body): four elevator orders among orders on other issues, all in the hotline's wording
+    ("市民来电反映：幸福小区3号楼电梯故障停运", "来电人反映幸福小区3号楼电梯故障停运三天，老人上下楼困难，希望尽快维修。"),
+    ("来电人反映和平小区5号楼电梯故障", "市民来电反映和平小区5号楼电梯经常故障停运，物业不处理，希望尽快维修。"),
+    ("市民来电：锦绣小区12号楼电梯停运", "来电人反映锦绣小区12号楼电梯停运一周，物业称在等配件。"),
+    ("来电人反映幸福小区7号楼电梯故障困人", "市民来电反映幸福小区7号楼电梯故障停运，昨晚困人半小时，希望尽快维修。"),
+    ("市民来电反映：和平小区2号楼楼道堆放杂物", "来电人反映和平小区2号楼楼道堆满纸箱，有火灾隐患。"),
+    ("来电人反映锦绣小区9号楼下水道堵塞", "市民来电反映锦绣小区9号楼下水道堵塞，污水外溢。"),
+    ("市民来电反映：幸福小区1号楼广场舞噪音", "来电人反映幸福小区1号楼楼下广场舞音响太吵，影响休息。"),
+    ("来电人反映和平小区8号楼门口占道经营", "市民来电反映和平小区8号楼门口有摊贩占道经营，堵塞通行。"),
+]
+
+
+def test_hotline_boilerplate_is_neither_the_topic_nor_its_keywords():
+    now = dt.datetime(2026, 11, 20, 9)
+    rows = [Item(key=n, title=t, body=b, at=now - dt.timedelta(hours=n)) for n, (t, b) in enumerate(HOTLINE)]
+
+    found = topics(rows, start=now - dt.timedelta(days=7), end=now + dt.timedelta(hours=1))
+
+    assert len(found) == 1
+    lift = found[0]
+    assert lift.count == 4 and {i.key for i in lift.items} == {0, 1, 2, 3}
+    assert "电梯" in lift.keywords and not BOILERPLATE & set(lift.keywords), lift.keywords
+    assert "电梯" in lift.title and "来电" not in lift.title and "反映" not in lift.title, lift.title
