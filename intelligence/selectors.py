@@ -130,6 +130,14 @@ def model_versions(kind=TrainedModel.Kind.CATEGORY):
     return list(TrainedModel.objects.filter(kind=kind).defer("blob").select_related("created_by").order_by("-version"))
 
 
+def rollback_target(versions):
+    """The version a rollback would make current (the latest before the current one), or None."""
+    current = next((v for v in versions if v.is_current), None)
+    if current is None:
+        return None
+    return max((v for v in versions if v.version < current.version), key=lambda v: v.version, default=None)
+
+
 def training_runs(kind=TrainedModel.Kind.CATEGORY, limit=10):
     return list(TrainingRun.objects.filter(kind=kind).select_related("requested_by", "model")[:limit])
 

@@ -83,6 +83,7 @@ def models_page(request):
     versions = selectors.model_versions()
     return render(request, "intelligence/models.html", {
         "versions": versions, "current": next((v for v in versions if v.is_current), None),
+        "previous": selectors.rollback_target(versions),
         "runs": selectors.training_runs(), "streets": _street_choices(request.user),
         "examples": selectors.training_example_count(),
     })
