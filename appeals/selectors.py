@@ -48,6 +48,18 @@ def visible_appeals(user) -> QuerySet[Appeal]:
     return Appeal.objects.filter(q)
 
 
+def supportable_appeals(user) -> QuerySet[Appeal]:
+    """What a person may support (我也遇到 / 附议): the appeals they may see, and those of the
+    community they live in (a neighbour's problem is theirs to co-sign, as with matters)."""
+    from accounts.selectors import home_community
+
+    visible = visible_appeals(user)
+    home = home_community(user)
+    if home is None:
+        return visible
+    return Appeal.objects.filter(Q(pk__in=visible.values("pk")) | Q(community_id=home.pk))
+
+
 def get_appeal(user, pk: int) -> Appeal:
     if not str(pk).isdigit():
         raise NotFound()

@@ -25,7 +25,7 @@ from regions.selectors import locate
 
 from . import hooks
 from .models import Answer, Appeal, AppealEvent, AppealSupport, Attachment, Category, Rating, Supervision, Whistle
-from .selectors import acting_roles, permitted_role, visible_appeals
+from .selectors import acting_roles, permitted_role, supportable_appeals, visible_appeals
 from .workflow import (
     HANDLING_STATES,
     NEXT_LEVEL,
@@ -546,9 +546,10 @@ def appeal_support(*, appeal_id, actor: User, now: dt.datetime | None = None) ->
     (the root of a merge); twice by one person, even at the same moment, is once."""
     if actor is None or not actor.is_authenticated:
         raise NotAllowed()
-    appeal = Appeal.objects.filter(pk=appeal_id).first() if str(appeal_id).isdigit() else None
-    if appeal is None:
-        raise NotFound()
+    appeal = supportable_appeals(actor).filter(pk=appeal_id).first() if str(appeal_id).isdigit() else None
+    if appeal is None:  # the same answer whether it does not exist or is not theirs to see
+        raise NotFound(_("You can only support an appeal you can see: one in the community you live in "
+                         "or in your area of work."))
     while appeal.parent_id:
         appeal = appeal.parent
     if appeal.status in TERMINAL_STATES:

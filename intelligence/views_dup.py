@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from appeals import services
-from appeals.selectors import permitted_role, visible_appeals
+from appeals.selectors import permitted_role, supportable_appeals, visible_appeals
 from appeals.views import is_htmx
 from appeals.workflow import Action
 from core.errors import LinliError, NotFound
@@ -38,7 +38,8 @@ def _float(value):
 @require_GET
 def dup_check(request):
     """While someone reports: open appeals nearby that look like the same problem.
-    Staff see numbers and links; residents see titles (phones masked) and can say 我也遇到."""
+    Staff see numbers and links; residents see titles (phones masked) and can say 我也遇到 to those
+    they may support (appeals.selectors.supportable_appeals)."""
     q = request.GET
     title, content = q.get("title", "").strip()[:120], q.get("content", "").strip()[:4000]
     lng, lat = _float(q.get("lng")), _float(q.get("lat"))
@@ -50,8 +51,11 @@ def dup_check(request):
     if grid is not None and len(title + content) >= MIN_TEXT:
         matches = likely_duplicates(title=title, content=content, grid=grid, lng=lng, lat=lat, at=timezone.now(),
                                     among=visible_appeals(request.user) if is_staff else None)
+    ids = [m.appeal.pk for m in matches]
+    supportable = set() if is_staff else set(supportable_appeals(request.user).filter(pk__in=ids)
+                                               .values_list("pk", flat=True))
     return render(request, "intelligence/dup_check.html", {
-        "matches": matches, "is_staff": is_staff, "placed": grid is not None,
+        "matches": matches, "is_staff": is_staff, "supportable": supportable, "placed": grid is not None,
         "has_text": len(title + content) >= MIN_TEXT})
 
 

@@ -12,6 +12,8 @@ from intelligence.duplicates import bigrams, duplicates_of, likely_duplicates
 from testing.loop import act, report
 from testing.world import build_world
 
+from .test_dup_support import lives_in
+
 pytestmark = pytest.mark.django_db
 
 LAMP = dict(title="幸福小区北门路灯不亮", content="幸福小区北门的路灯坏了一个星期了，晚上很黑，老人出门不方便。")
@@ -21,7 +23,9 @@ RUBBISH = dict(title="垃圾桶满了没人清运", content="三号楼下的垃�
 
 @pytest.fixture
 def world():
-    return build_world()
+    world = build_world()
+    lives_in(world, world.users["resident2"], 0)  # a neighbour: may support what is reported in grid 0
+    return world
 
 
 def days_ago(n):

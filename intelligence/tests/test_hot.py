@@ -14,6 +14,8 @@ from intelligence.hot import Item, hot_topics, neighbours, star_clusters, topics
 from testing.loop import act, report
 from testing.world import build_world
 
+from .test_dup_support import lives_in
+
 SAMPLE = Path(__file__).parent / "data" / "hot_sample.jsonl"
 
 
@@ -67,6 +69,7 @@ LAMPS = ["北门路灯不亮，晚上很黑", "小区北门路灯坏了不亮", 
 @pytest.mark.django_db
 def test_platform_topic_counts_support_merged_duplicates_and_the_previous_period(client):
     world = build_world()
+    lives_in(world, world.users["resident2"], 0)
     now = timezone.now()
     start, end = now - dt.timedelta(days=7), now + dt.timedelta(minutes=1)
     appeals = [report(world, grid=0, title=t, content=f"幸福小区{t}，请尽快修理。", now=now - dt.timedelta(days=d))
