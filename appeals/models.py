@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedCharField, mask_phone
@@ -95,7 +96,7 @@ class Appeal(models.Model):
     suspended_at = models.DateTimeField(null=True, blank=True)
     paused_response_seconds = models.IntegerField(null=True, blank=True)
     paused_resolve_workdays = models.IntegerField(null=True, blank=True)
-    is_overdue = models.BooleanField(default=False, db_index=True)
+    is_overdue = models.BooleanField(default=False)
     satisfaction = models.CharField(max_length=16, choices=Satisfaction.choices, blank=True)
 
     class Meta:
@@ -108,6 +109,9 @@ class Appeal(models.Model):
             models.Index(fields=["category", "created_at"]),
             # Duplicate lookup (intelligence.duplicates): a community's appeals in a time window.
             models.Index(fields=["community", "created_at"], name="appeal_community_created"),
+            # The overdue figure and lists: a few thousand flagged rows among millions. A plain index
+            # on the flag is never used (the ORM writes the test as a bare column, no equality).
+            models.Index(fields=["status"], condition=Q(is_overdue=True), name="appeal_overdue_open"),
         ]
 
     def __str__(self):
