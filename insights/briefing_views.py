@@ -47,11 +47,8 @@ def _scopes_or_403(user):
 
 
 def _render_list(request, form, status=200, error=""):
-    qs = briefings.visible_briefings(request.user)
-    kind = request.GET.get("kind")
-    if kind in Briefing.Kind.values:
-        qs = qs.filter(kind=kind)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    kind = request.GET.get("kind") or ""
+    page = Paginator(briefings.briefing_list(request.user, kind=kind), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "insights/briefings.html", {
         "form": form, "page": page, "error": error, "kind": kind if kind in Briefing.Kind.values else "",
         "kinds": Briefing.Kind.choices,

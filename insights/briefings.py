@@ -190,6 +190,13 @@ def visible_briefings(user) -> QuerySet[Briefing]:
     return qs.filter(Q(region_id__in=region_ids) | Q(unit_id__in=unit_ids))
 
 
+def briefing_list(user, *, kind: str = "") -> QuerySet[Briefing]:
+    """The briefings page and its Excel export: the user's briefings, of one kind when a known
+    one is asked for (anything else filters nothing), newest period first."""
+    qs = visible_briefings(user)
+    return qs.filter(kind=kind) if kind in Briefing.Kind.values else qs
+
+
 def get_briefing(user, pk) -> Briefing:
     if not str(pk).isdigit():
         raise NotFound()

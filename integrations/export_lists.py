@@ -365,6 +365,92 @@ register(ExportSpec("volunteering.my_hours", _("My volunteer hours"), (
 ), _my_hours_rows, filter_keys=(), page="volunteering:mine"))
 
 
+def _workbench_rows(request):
+    """The volunteering workbench's two activity lists (the page shows the first 50 and 30;
+    the export every one), for staff and team leaders: no personal data."""
+    from volunteering import selectors
+
+    user = request.user
+    if not selectors.has_workbench(user):
+        raise NotAllowed()
+    lists = selectors.workbench_activities(user, timezone.now())
+    return _sections([(_("Activities to run"), lists["to_run"]),
+                      (_("Finished and cancelled (last 60 days)"), lists["recent"])])
+
+
+register(ExportSpec("volunteering.workbench", _("Volunteering workbench"), (
+    section(_("List")),
+    Column("title", _("Title"), attr("title"), 30),
+    Column("team", _("Team"), attr("team.name"), 16),
+    Column("community", _("Community"), attr("community.name"), 14),
+    Column("place", _("Place"), attr("place"), 24),
+    Column("starts_at", _("Starts at"), attr("starts_at", None), 17, DATETIME),
+    Column("ends_at", _("Ends at"), attr("ends_at", None), 17, DATETIME),
+    Column("capacity", _("Seats"), attr("capacity", 0), 8, NUMBER),
+    Column("confirmed", _("Signed up"), attr("confirmed_count", 0), 9, NUMBER),
+    Column("waitlist", _("Waiting list"), attr("waitlist_count", 0), 9, NUMBER),
+    Column("status", _("Status"), display("status"), 10),
+), _workbench_rows, filter_keys=(), page="volunteering:staff"))
+
+
+def _membership_reveal(user, membership) -> bool:
+    """The team page's rule for a member's phone: whoever leads the team or manages its community."""
+    from volunteering import selectors
+
+    return selectors.can_manage_team(user, membership.team)
+
+
+def _join_request_rows(request):
+    """The workbench's join requests: those the user may decide (teams they lead, their communities')."""
+    from volunteering import selectors
+
+    user = request.user
+    if not selectors.has_workbench(user):
+        raise NotAllowed()
+    return selectors.pending_requests(user)
+
+
+MEMBER_COLUMNS = (
+    Column("name", _("Name"), _volunteer_name, 14),
+    Column("phone", _("Phone"), person_phone("user.person"), 15, PHONE),
+)
+
+register(ExportSpec("volunteering.join_requests", _("Requests to join teams"), (
+    *MEMBER_COLUMNS,
+    Column("team", _("Team"), attr("team.name"), 16),
+    Column("community", _("Community"), attr("team.community.name"), 14),
+    Column("requested_at", _("Requested at"), attr("requested_at", None), 17, DATETIME),
+    Column("note", _("Note"), attr("note"), 30),
+), _join_request_rows, filter_keys=(), reveal=_membership_reveal, may_reveal=_volunteer_workbench,
+    page="volunteering:staff"))
+
+
+def _team_member_rows(request):
+    """One team's join requests and members as its page lists them to whoever manages the team
+    (its leader, its community's staff); the team is public, so others get a 403, not a 404."""
+    from volunteering import selectors
+
+    user = request.user
+    team = selectors.get_team(request.GET.get("team", ""))
+    if not selectors.can_manage_team(user, team):
+        raise NotAllowed()
+    for membership in _sections([(_("Requests to join"), selectors.team_requests(team)),
+                                 (_("Members"), selectors.team_members(team))]):
+        membership.team = team
+        yield membership
+
+
+register(ExportSpec("volunteering.team_members", _("Team members"), (
+    section(_("List")),
+    *MEMBER_COLUMNS,
+    Column("leader", _("Leader"), lambda m: m.user_id == m.team.leader_id, 8, BOOL),
+    Column("requested_at", _("Requested at"), attr("requested_at", None), 17, DATETIME),
+    Column("decided_at", _("Member since"), attr("decided_at", None), 17, DATETIME),
+    Column("note", _("Note"), attr("note"), 30),
+), _team_member_rows, filter_keys=("team",), reveal=_membership_reveal, may_reveal=_volunteer_workbench,
+    page="volunteering:team"))
+
+
 # ---------------------------------------------------------------- points
 
 def _ledger_rows(request):
@@ -430,6 +516,27 @@ register(ExportSpec("points.redemptions", _("Redemptions"), (
     Column("cancel_reason", _("Reason for cancelling"), attr("cancel_reason"), 20),
 ), _redemption_rows, filter_keys=("person",), reveal=_redemption_reveal, may_reveal=_counter_staff,
     page="points:counter"))
+
+
+def _catalogue_rows(request):
+    """The catalogue page's items of the community it shows, withdrawn ones too, for counter staff."""
+    from points import selectors
+
+    if not selectors.is_counter_staff(request.user):
+        raise NotAllowed()
+    _communities, _community, rewards = selectors.catalogue(request.user, request.GET.get("community", ""))
+    return rewards
+
+
+register(ExportSpec("points.catalogue", _("Reward catalogue"), (
+    Column("community", _("Community"), attr("community.name"), 14),
+    Column("name", _("Item"), attr("name"), 24),
+    Column("description", _("Description"), attr("description"), 30),
+    Column("points", _("Points"), attr("points", 0), 8, NUMBER),
+    Column("stock", _("Stock"), attr("stock", 0), 8, NUMBER),
+    Column("offered", _("Offered"), attr("is_active", False), 8, BOOL),
+    Column("created_at", _("Added at"), attr("created_at", None), 17, DATETIME),
+), _catalogue_rows, filter_keys=("community",), page="points:catalogue"))
 
 
 # ---------------------------------------------------------------- party: 双报到
@@ -689,6 +796,37 @@ register(ExportSpec("insights.figures", _("Figures"), (
 ), _figure_rows, filter_keys=("period", "start", "end", "scope", "unit"), page="insights:figures"))
 
 
+
+
+# ---------------------------------------------------------------- briefings (工作简报)
+
+def _briefing_rows(request):
+    """The briefings page's list for its kind filter, for those who may see the figures."""
+    from insights import selectors
+    from insights.briefings import briefing_list
+
+    if not selectors.can_see_figures(request.user):
+        raise NotAllowed()
+    return briefing_list(request.user, kind=request.GET.get("kind", ""))
+
+
+def _summary(key):
+    return lambda b: (b.summary or {}).get(key)
+
+
+register(ExportSpec("insights.briefings", _("Work briefings"), (
+    Column("kind", _("Briefing"), display("kind"), 10),
+    Column("title", _("Title"), attr("title"), 36),
+    Column("area", _("Area or unit"), attr("scope.name"), 16),
+    Column("period_start", _("From"), attr("period_start", None), 12, DATE),
+    Column("period_end", _("To"), attr("last_day", None), 12, DATE),
+    Column("version", _("Version"), attr("version", 1), 8, NUMBER),
+    Column("received", _("Received"), _summary("received"), 10, NUMBER),
+    Column("overdue", _("Overdue now"), _summary("overdue"), 10, NUMBER),
+    Column("generated_by", _("Made by"),
+           lambda b: b.generated_by.display_name if b.generated_by_id else gettext("the schedule"), 14),
+    Column("created_at", _("Made at"), attr("created_at", None), 17, DATETIME),
+), _briefing_rows, filter_keys=("kind",), page="insights:briefings"))
 
 
 # ---------------------------------------------------------------- deliberation (议事协商)
@@ -991,3 +1129,65 @@ register(ExportSpec("places.places", _("Service points"), (
     Column("lat", _("Latitude"), attr("lat", None), 11, NUMBER),
     Column("hours_note", _("Opening hours note"), attr("hours_note"), 20),
 ), _place_rows, filter_keys=("region", "kind", "state", "q"), page="places:manage"))
+
+
+# ---------------------------------------------------------------- integrations: imports and the export log
+
+def _import_rows(request):
+    """The import page's jobs (the page shows the latest 20, the export every one the user sees:
+    their own, or all for administrators), for staff who may import."""
+    from .imports.selectors import allowed_kinds, visible_jobs
+
+    if not allowed_kinds(request.user):
+        raise NotAllowed()
+    return visible_jobs(request.user)
+
+
+register(ExportSpec("integrations.imports", _("Imports"), (
+    Column("created_at", _("Uploaded at"), attr("created_at", None), 17, DATETIME),
+    Column("kind", _("Kind"), display("kind"), 16),
+    Column("file_name", _("File"), attr("file_name"), 30),
+    Column("by", _("By"), attr("created_by_name"), 12),
+    Column("status", _("Status"), display("status"), 14),
+    Column("rows", _("Rows"), attr("total", 0), 8, NUMBER),
+    Column("clean", _("Clean rows"), attr("valid", 0), 8, NUMBER),
+    Column("errors", _("Rows with errors"), attr("error_count", 0), 8, NUMBER),
+    Column("created", _("Created"), attr("created", 0), 8, NUMBER),
+    Column("updated", _("Updated"), attr("updated", 0), 8, NUMBER),
+    Column("finished_at", _("Finished at"), attr("finished_at", None), 17, DATETIME),
+    Column("message", _("Message"), attr("message"), 30),
+), _import_rows, filter_keys=(), page="integrations:imports"))
+
+
+def _export_log_rows(request):
+    """The export log page's rows for its list filter: the same people who see the log
+    (staff: their own exports; administrators: every one)."""
+    from .selectors import export_log_list
+
+    if not user_scopes(request.user).is_staff_member:
+        raise NotAllowed()
+    return export_log_list(request.user, list_name=request.GET.get("list", ""))
+
+
+def _list_title(log) -> str:
+    from .exports import REGISTRY
+
+    spec = REGISTRY.get(log.list_name)
+    return str(spec.title) if spec is not None else log.list_name
+
+
+def _log_filters(log) -> str:
+    return "; ".join(f"{key}={value}" for key, value in (log.filters or {}).items())
+
+
+register(ExportSpec("integrations.export_log", _("Export log"), (
+    Column("created_at", _("Exported at"), attr("created_at", None), 17, DATETIME),
+    Column("user", _("User"), attr("user_name"), 14),
+    Column("list", _("List"), _list_title, 24),
+    Column("list_name", _("List code"), attr("list_name"), 22),
+    Column("filters", _("Filters"), _log_filters, 30),
+    Column("rows", _("Rows"), attr("row_count", 0), 8, NUMBER),
+    Column("masked", _("Personal data masked"), attr("masked", True), 10, BOOL),
+    Column("full_rows", _("Rows with full personal data"), attr("full_rows", 0), 10, NUMBER),
+    Column("full_fields", _("Fields exported in full"), lambda log: "、".join(log.full_fields or []), 16),
+), _export_log_rows, filter_keys=("list",), page="integrations:export_log"))

@@ -11,7 +11,7 @@ from core.errors import LinliError, NotFound
 
 from . import export_lists  # noqa: F401  (fills the registry)
 from .exports import REGISTRY, export_list
-from .models import ExportLog
+from .selectors import export_log_list, visible_logs  # noqa: F401  (visible_logs: kept importable here)
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,23 +31,14 @@ def export(request, name):
     return response
 
 
-def visible_logs(user):
-    """Administrators see every export; other staff see their own."""
-    scopes = user_scopes(user)
-    if scopes.is_admin:
-        return ExportLog.objects.all()
-    return ExportLog.objects.filter(user=user)
-
-
 @login_required
 def export_log(request):
+    """The exports the user may see (their own; every one for administrators), with the Excel
+    export of the same rows."""
     if not user_scopes(request.user).is_staff_member:
         raise Http404()
-    logs = visible_logs(request.user).select_related("user")
     name = request.GET.get("list", "")
-    if name:
-        logs = logs.filter(list_name=name)
-    page = Paginator(logs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(export_log_list(request.user, list_name=name), PAGE_SIZE).get_page(request.GET.get("page"))
     titles = {key: str(spec.title) for key, spec in REGISTRY.items()}
     for log in page.object_list:
         log.title = titles.get(log.list_name, log.list_name)

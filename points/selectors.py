@@ -104,6 +104,16 @@ def rewards_of(community_ids, *, active_only: bool = True) -> QuerySet[Reward]:
     return qs.order_by("community__code", "points", "name", "id")
 
 
+def catalogue(user, community="") -> tuple[list[Region], Region | None, QuerySet[Reward]]:
+    """The catalogue page and its Excel export: the communities the staff member manages, the
+    one asked for (the first when absent or not theirs) and all its items, withdrawn ones too."""
+    communities = list(managed_communities(user).order_by("code"))
+    chosen = next((c for c in communities if str(c.pk) == str(community or "")), communities[0] if communities else None)
+    if chosen is None:
+        return communities, None, Reward.objects.none()
+    return communities, chosen, rewards_of([chosen.pk], active_only=False)
+
+
 def visible_rewards(user, community: Region | None = None) -> QuerySet[Reward]:
     """Active items of a community's catalogue are public; staff also see the
     inactive ones of their communities. Without a community: the user's home

@@ -145,10 +145,9 @@ def redemption_cancel(request, pk):
 # ---------------------------------------------------------------- catalogue
 
 def _render_catalogue(request, *, community_id=None, create_form=None, item_form=None, error="", status=200):
-    communities = list(managed_communities(request.user).order_by("code"))
-    wanted = str(community_id or request.GET.get("community", ""))
-    community = next((c for c in communities if str(c.pk) == wanted), communities[0])
-    rewards = list(selectors.rewards_of([community.pk], active_only=False))
+    communities, community, rewards = selectors.catalogue(request.user,
+                                                          community_id or request.GET.get("community", ""))
+    rewards = list(rewards)
     for r in rewards:
         r.edit_form = RewardForm(prefix=f"edit{r.pk}", with_stock=False,
                                  initial={"name": r.name, "points": r.points, "description": r.description})

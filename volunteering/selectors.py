@@ -157,6 +157,12 @@ def team_members(team) -> QuerySet[TeamMembership]:
         "user__person").order_by("requested_at", "id")
 
 
+def team_requests(team) -> QuerySet[TeamMembership]:
+    """A team's pending join requests, oldest first: its page (for those who manage it) and its export."""
+    return TeamMembership.objects.filter(team_id=_pk(team), status=MembershipStatus.PENDING).select_related(
+        "user__person").order_by("requested_at", "id")
+
+
 def pending_requests(user) -> QuerySet[TeamMembership]:
     """Join requests the user may decide: of teams they lead, or of their communities' teams."""
     if not _authed(user):
@@ -165,7 +171,7 @@ def pending_requests(user) -> QuerySet[TeamMembership]:
     return TeamMembership.objects.filter(
         Q(team__leader=user) | Q(team__community_id__in=communities),
         status=MembershipStatus.PENDING, team__is_active=True,
-    ).select_related("team", "user").order_by("requested_at", "id")
+    ).select_related("team__community", "user__person").order_by("requested_at", "id")
 
 
 def membership_actions(user, membership: TeamMembership) -> list[str]:
@@ -218,6 +224,20 @@ def runnable_activities(user) -> QuerySet[Activity]:
         return Activity.objects.none()
     q = Q(organiser=user) | Q(team__leader=user) | Q(community_id__in=managed_communities(user).values("pk"))
     return with_seats(Activity.objects.filter(q).select_related("community", "team", "organiser"))
+
+
+RECENT_DAYS = 60
+
+
+def workbench_activities(user, now: dt.datetime) -> dict[str, QuerySet[Activity]]:
+    """The workbench's two activity lists, for its page and its Excel export: the published
+    ones to run, soonest first, and those finished or cancelled that started in the last 60 days."""
+    runnable = runnable_activities(user)
+    return {
+        "to_run": runnable.filter(status=ActivityStatus.PUBLISHED).order_by("starts_at", "id"),
+        "recent": runnable.exclude(status=ActivityStatus.PUBLISHED).filter(
+            starts_at__gte=now - dt.timedelta(days=RECENT_DAYS)).order_by("-starts_at", "-id"),
+    }
 
 
 def my_signup(user, activity) -> Signup | None:

@@ -3,8 +3,6 @@
 A LinliError's message is shown in the page (with what the user typed still
 in the form), never a 500."""
 
-import datetime as dt
-
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -271,7 +269,7 @@ def _team_context(request, team, **extra) -> dict:
         m.actions = selectors.membership_actions(user, m) if can_manage else []
     pending = []
     if can_manage:
-        pending = list(team.memberships.filter(status=MembershipStatus.PENDING).select_related("user"))
+        pending = list(selectors.team_requests(team))
         for m in pending:
             m.actions = selectors.membership_actions(user, m)
     context = {
@@ -348,14 +346,13 @@ def membership_phone(request, pk):
 def _staff_context(request, **extra) -> dict:
     user = request.user
     now = timezone.now()
-    runnable = selectors.runnable_activities(user)
+    lists = selectors.workbench_activities(user, now)
     context = {
         "activity_form": ActivityForm(user=user),
         "team_form": TeamForm(user=user) if selectors.publishable_communities(user).exists() else None,
         "revoke_form": RevokeForm() if selectors.publishable_communities(user).exists() else None,
-        "to_run": list(runnable.filter(status=ActivityStatus.PUBLISHED).order_by("starts_at", "id")[:50]),
-        "recent": list(runnable.exclude(status=ActivityStatus.PUBLISHED).filter(
-            starts_at__gte=now - dt.timedelta(days=60)).order_by("-starts_at", "-id")[:30]),
+        "to_run": list(lists["to_run"][:50]),
+        "recent": list(lists["recent"][:30]),
         "pending": list(selectors.pending_requests(user)[:50]),
         "led": list(selectors.led_teams(user)),
         "now": now,
