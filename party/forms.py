@@ -8,6 +8,8 @@ pages and the API alike. Every field is optional here for that reason.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ListFilterForm
+
 from .models import Evaluation
 from .workflow import EvaluationStatus
 
@@ -146,7 +148,7 @@ class ReviewForm(forms.Form):
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=200)
 
 
-class EvaluationFilterForm(forms.Form):
+class EvaluationFilterForm(ListFilterForm):
     """Filters of the evaluations list; an unknown value is ignored rather than refused."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
@@ -160,14 +162,3 @@ class EvaluationFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("All")), *EvaluationStatus.choices]
         self.fields["kind"].choices = [("", _("All")), *Evaluation.Kind.choices]
         self.fields["community"].choices = _choices(communities, lambda c: c.name, blank=_("All"))
-
-    def filters(self) -> dict:
-        """The valid filters, each "" when absent or not one of the choices."""
-        result = {}
-        for name, field in self.fields.items():
-            value = str(self.data.get(name) or "").strip()
-            if isinstance(field, forms.ChoiceField):
-                result[name] = value if value in {str(k) for k, _label in field.choices} else ""
-            else:
-                result[name] = value[:field.max_length]
-        return result

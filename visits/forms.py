@@ -4,6 +4,8 @@ which do the checking; a LinliError is shown above the form, input kept."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ListFilterForm
+
 from appeals.selectors import active_categories
 from appeals.workflow import Urgency
 
@@ -147,7 +149,7 @@ class FindingForm(forms.Form):
         self.fields["category"].choices = _category_choices()
 
 
-class CampaignFilterForm(forms.Form):
+class CampaignFilterForm(ListFilterForm):
     """Filters of the drives list; an unknown value is ignored rather than refused."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
@@ -157,14 +159,3 @@ class CampaignFilterForm(forms.Form):
     def __init__(self, *args, communities=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].choices = [("", _("All")), *((str(c.pk), c.name) for c in communities)]
-
-    def filters(self) -> dict:
-        """The valid filters, each "" when absent or not one of the choices."""
-        result = {}
-        for name, field in self.fields.items():
-            value = str(self.data.get(name) or "").strip()
-            if isinstance(field, forms.ChoiceField):
-                result[name] = value if value in {str(k) for k, _label in field.choices} else ""
-            else:
-                result[name] = value[:field.max_length]
-        return result

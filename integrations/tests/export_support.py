@@ -32,3 +32,24 @@ def read(content: bytes, name: str) -> list[dict]:
 
 def values(rows, key: str) -> list:
     return [r[key] for r in rows]
+
+
+def page_export_link(response, name: str = "") -> str:
+    """The masked export link a page shows for list `name` (or its first one); "" when it shows none."""
+    html = response.content.decode()
+    marker = f'data-export="{name}"' if name else 'data-export-link="masked"'
+    if marker not in html:
+        return ""
+    start = html.index(marker) if name else html.rfind("<a", 0, html.index(marker))
+    href = html[start:].split('href="', 1)[1].split('"', 1)[0]
+    return href.replace("&amp;", "&")
+
+
+def assert_refused(client, name: str, **params) -> None:
+    """A 403 with the page's error and nothing logged."""
+    from integrations.models import ExportLog
+
+    before = ExportLog.objects.count()
+    response = client.get(export_url(name, **params))
+    assert response.status_code == 403 and b"data-export-error" in response.content
+    assert ExportLog.objects.count() == before

@@ -14,26 +14,11 @@ from integrations.models import ExportLog, ImportJob
 from testing.factories import user_with_role
 from testing.world import build_world
 
-from .export_support import download, export_url, values
+from .export_support import assert_refused, download, page_export_link, values
 
 pytestmark = pytest.mark.django_db
 
 
-def page_export_link(response, name: str) -> str:
-    """The masked export link of list `name` the page shows (empty when it shows none)."""
-    html = response.content.decode()
-    marker = f'data-export="{name}"'
-    if marker not in html:
-        return ""
-    href = html[html.index(marker):].split('href="', 1)[1].split('"', 1)[0]
-    return href.replace("&amp;", "&")
-
-
-def assert_refused(client, name, **params):
-    before = ExportLog.objects.count()
-    response = client.get(export_url(name, **params))
-    assert response.status_code == 403 and b"data-export-error" in response.content
-    assert ExportLog.objects.count() == before
 
 
 @pytest.fixture

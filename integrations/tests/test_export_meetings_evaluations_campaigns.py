@@ -22,27 +22,11 @@ from testing.world import build_world
 from visits import services as visit_services
 from visits.tests.factories import building, committed
 
-from .export_support import download, export_url, values
+from .export_support import assert_refused, download, export_url, page_export_link, values
 
 pytestmark = pytest.mark.django_db
 
 
-def page_export_link(response) -> str:
-    """The masked export link the page shows (empty when it shows none)."""
-    html = response.content.decode()
-    marker = 'data-export-link="masked"'
-    if marker not in html:
-        return ""
-    start = html.rfind("<a", 0, html.index(marker))
-    href = html[start:].split('href="', 1)[1].split('"', 1)[0]
-    return href.replace("&amp;", "&")
-
-
-def assert_refused(client, name, **params):
-    before = ExportLog.objects.count()
-    response = client.get(export_url(name, **params))
-    assert response.status_code == 403 and b"data-export-error" in response.content
-    assert ExportLog.objects.count() == before
 
 
 def test_the_lists_hold_no_phone_or_id_number_to_mask():
