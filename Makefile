@@ -28,8 +28,10 @@ run: install
 	DEBUG=1 HOST=$(HOST) PORT=$(PORT) PY=$(PY) bash scripts/serve.sh
 
 ## make test: set up and run every test (unit, API, PostgreSQL-only ones when DATABASE_URL is postgres, browser)
+## Two workers, each given whole test files (--dist loadfile), so data a module builds once
+## (the demo world, the matrices, the hand-counted street) is built once per run, not once per worker.
 test: install-dev browser
-	$(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
 ## Debian's chromium and a CJK font for the browser tests (root only; otherwise they are skipped with a reason).
 browser:

@@ -18,6 +18,19 @@ from places.tests.factories import make_place
 
 from .street import END, START
 
+# The street is built once for the module (conftest.module_street); `make test` sends a whole
+# file to one xdist worker, so once per run.
+
+
+@pytest.fixture
+def street(shared_street):
+    return shared_street
+
+
+@pytest.fixture
+def world(street):
+    return street.world
+
 PAGE = reverse("insights:dashboard")
 SCREEN = reverse("insights:dashboard_screen")
 DATA = reverse("insights:dashboard_data")

@@ -15,6 +15,19 @@ from testing.factories import RegionFactory
 
 from .street import END, NOW, START, TZ, D, H, T, report, run
 
+# The street is built once for the module (conftest.module_street); `make test` sends a whole
+# file to one xdist worker, so once per run.
+
+
+@pytest.fixture
+def street(shared_street):
+    return shared_street
+
+
+@pytest.fixture
+def world(street):
+    return street.world
+
 STREET = {
     "received": "13",           # a1–a11, a13, a14 (a12 came in February)
     "accepted": "9",            # a4–a10, a13, a14 (not the rejected, the merged or the waiting)
