@@ -360,3 +360,22 @@ def test_the_benchmark_runs_on_a_small_sample(tmp_path):
     for expected in ("macro-F1", "accuracy", "precision", "appeals/s", "ms each", "教育文体"):
         assert expected in printed
     assert 1 / 7 < result["grouped"]["macro_f1"] <= 1 and result["batch_per_second"] > 0
+
+
+def test_the_benchmark_scores_whole_appeals_whose_titles_it_has_seen(tmp_path):
+    """The 'same source' figure: trained on titles and bodies alone, scored on whole appeals, with
+    how many of their titles the model saw labelled (here: all of the first 40, none of the rest)."""
+    spec = importlib.util.spec_from_file_location("bench_classifier", Path(settings.BASE_DIR) / "bench" / "classifier.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = read_jsonl(TRAIN, labelled=True)
+    whole, rest = rows[:60], rows[60:]
+    examples = ([(t, b, lab) for t, b, lab in whole]
+                + [(t, "", lab) for t, _b, lab in whole[:40]] + [(t, "", lab) for t, _b, lab in rest]
+                + [("", b, lab) for _t, b, lab in rest])
+    sources = ["labeled.jsonl"] * 60 + ["titles.jsonl"] * (40 + len(rest)) + ["bodies.jsonl"] * len(rest)
+    out = io.StringIO()
+    figures = bench.same_source(examples, sources, out)
+    assert figures["title_seen"] == 40 and figures["body_seen"] == 0
+    assert 1 / 7 < figures["macro_f1"] <= 1
+    assert "Same source, text seen" in out.getvalue()
