@@ -26,11 +26,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def loaded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        world = demo.load(appeals=250)
-        yield world
-        from django.core.management import call_command as cc
-
-        cc("flush", "--no-input", verbosity=0)
+        try:
+            yield demo.load(appeals=250)
+        finally:
+            # Committed, not rolled back: emptied even when the load fails half way, or the
+            # rest of the worker's tests would meet its rows.
+            call_command("flush", "--no-input", verbosity=0)
 
 
 def test_the_street_has_six_communities_and_83_grids_with_15_digit_codes(loaded):
