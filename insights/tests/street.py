@@ -119,3 +119,20 @@ def build_street(world) -> SimpleNamespace:
                           satisfaction="dissatisfied")
     services.sweep_overdue(now=NOW)
     return SimpleNamespace(world=world, appeals=a)
+
+
+def module_street_fixtures():
+    """`street` and `world` fixtures for a test module that only reads the hand-counted street:
+    built once per module (conftest.module_street), a copy per test. `make test` sends a whole
+    file to one xdist worker, so once per run."""
+    import pytest
+
+    @pytest.fixture
+    def street(shared_street):
+        return shared_street
+
+    @pytest.fixture
+    def world(street):
+        return street.world
+
+    return street, world

@@ -16,20 +16,9 @@ from insights import dashboard, selectors
 from insights import figures as F
 from places.tests.factories import make_place
 
-from .street import END, START
+from .street import END, START, module_street_fixtures
 
-# The street is built once for the module (conftest.module_street); `make test` sends a whole
-# file to one xdist worker, so once per run.
-
-
-@pytest.fixture
-def street(shared_street):
-    return shared_street
-
-
-@pytest.fixture
-def world(street):
-    return street.world
+street, world = module_street_fixtures()
 
 PAGE = reverse("insights:dashboard")
 SCREEN = reverse("insights:dashboard_screen")

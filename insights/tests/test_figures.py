@@ -13,20 +13,9 @@ from insights import figures as F
 from insights import selectors
 from testing.factories import RegionFactory
 
-from .street import END, NOW, START, TZ, D, H, T, report, run
+from .street import END, NOW, START, TZ, D, H, T, module_street_fixtures, report, run
 
-# The street is built once for the module (conftest.module_street); `make test` sends a whole
-# file to one xdist worker, so once per run.
-
-
-@pytest.fixture
-def street(shared_street):
-    return shared_street
-
-
-@pytest.fixture
-def world(street):
-    return street.world
+street, world = module_street_fixtures()
 
 STREET = {
     "received": "13",           # a1–a11, a13, a14 (a12 came in February)
