@@ -209,15 +209,14 @@ def main() -> None:
         Path(args.path).unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{Path(args.path).resolve()}"
     else:
-        from bench.generate import _create_pg_database
-
-        _create_pg_database(args.url)
         os.environ["DATABASE_URL"] = args.url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "1")
     import django
 
     django.setup()
+    if args.database == "postgres" and not args.skip_load:
+        _fresh_pg_database()
     rows = read_jsonl(Path(args.data) / "hot.jsonl")
     from intelligence.duplicates import THRESHOLD
 
@@ -236,6 +235,18 @@ def main() -> None:
     print(f"Lookup at {args.appeals:,} open appeals, {s['probes']} probes: mean {s['mean_ms']:.1f} ms, "
           f"median {s['median_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms, max {s['max_ms']:.1f} ms; "
           f"{s['mean_found']:.2f} likely duplicates per probe")
+
+
+def _fresh_pg_database() -> None:
+    """A throwaway database, as the SQLite file is: dropped if it is there, made again."""
+    import psycopg
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    admin = dict(connection.get_connection_params(), dbname="postgres")
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":
