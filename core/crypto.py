@@ -90,6 +90,17 @@ def mask_id_number(number: str | None) -> str:
     return n[:2] + "*" * (len(n) - 4) + n[-2:]  # passports and permits: 9–14 characters
 
 
+_NUMBER_RUN = re.compile(r"\d{7,}[\dXx]?")
+
+
+def mask_numbers_in_text(text: str | None) -> str:
+    """Free text (an import's error message quoting a cell, say) with every run of seven or more
+    digits masked: 15/18-character runs as ID numbers, the rest as phones."""
+    if not text:
+        return text or ""
+    return _NUMBER_RUN.sub(lambda m: mask_id_number(m.group()) if len(m.group()) >= 15 else mask_phone(m.group()), text)
+
+
 def mask_name(name: str | None) -> str:
     if not name:
         return ""

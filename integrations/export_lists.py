@@ -1143,6 +1143,26 @@ def _import_rows(request):
     return visible_jobs(request.user)
 
 
+def _import_error_rows(request):
+    """One import's rows with errors, as its page lists them (phones and ID numbers in the
+    messages are masked when stored), for whoever may see that import."""
+    from types import SimpleNamespace
+
+    from .imports.selectors import get_job
+
+    job = get_job(request.user, request.GET.get("job", ""))
+    return [SimpleNamespace(job=job.pk, file_name=job.file_name, row=e.get("row", ""), column=e.get("column", ""),
+                            message=e.get("message", "")) for e in job.errors]
+
+
+register(ExportSpec("integrations.import_errors", _("Import: rows with errors"), (
+    Column("file_name", _("File"), attr("file_name"), 30),
+    Column("row", _("Row"), attr("row"), 8),
+    Column("column", _("Column"), attr("column"), 16),
+    Column("message", _("Problem"), attr("message"), 60),
+), _import_error_rows, filter_keys=("job",), page="integrations:imports"))
+
+
 register(ExportSpec("integrations.imports", _("Imports"), (
     Column("created_at", _("Uploaded at"), attr("created_at", None), 17, DATETIME),
     Column("kind", _("Kind"), display("kind"), 16),

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.audit import actor_name, audit
+from core.crypto import mask_numbers_in_text
 from core.errors import Conflict, InvalidTransition, LinliError, NotAllowed, ValidationFailed
 from core.models import AuditLog
 
@@ -75,7 +76,10 @@ def _enqueue(task_name: str, job_id: int) -> None:
 
 
 def _set(job: ImportJob, **values) -> None:
-    """Progress written at once (autocommit), so the polling page sees it."""
+    """Progress written at once (autocommit), so the polling page sees it. Error messages are kept
+    with any phone or ID number they quote masked: the list of bad rows is shown and exported."""
+    if values.get("errors"):
+        values["errors"] = [{**e, "message": mask_numbers_in_text(str(e.get("message", "")))} for e in values["errors"]]
     for k, v in values.items():
         setattr(job, k, v)
     ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now(), **values)

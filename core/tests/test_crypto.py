@@ -6,7 +6,8 @@ from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.crypto import DecryptionError, blind_index, decrypt, encrypt, mask_id_number, mask_name, mask_phone
+from core.crypto import (DecryptionError, blind_index, decrypt, encrypt, mask_id_number, mask_name, mask_numbers_in_text,
+                         mask_phone)
 from people.models import Person
 from testing.factories import PersonFactory
 
@@ -131,3 +132,11 @@ def test_a_masked_id_number_always_hides_at_least_five_characters(number):
 
 def test_mask_name():
     assert (mask_name("张三"), mask_name("欧阳娜娜"), mask_name(""), mask_name(None)) == ("张*", "欧***", "", "")
+
+
+def test_numbers_quoted_in_free_text_are_masked_and_short_ones_kept():
+    text = "“11010519491231002X” 与 “13912345678901” 有误，见 2024 年 3 号楼 101 室，电话 0473-1234567"
+    masked = mask_numbers_in_text(text)
+    assert "110105********002X" in masked and "139*******8901" in masked
+    assert "2024 年 3 号楼 101 室" in masked and "0473-*******" in masked
+    assert mask_numbers_in_text("") == "" and mask_numbers_in_text(None) == ""

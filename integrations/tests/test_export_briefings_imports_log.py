@@ -151,3 +151,37 @@ def test_export_log_export_is_refused_to_those_who_may_not_see_the_log(client, w
     client.force_login(world.users["resident"])
     assert client.get(reverse("integrations:export_log")).status_code == 404
     assert_refused(client, "integrations.export_log")
+
+
+# ---------------------------------------------------------------- one import's rows with errors
+
+def test_an_imports_bad_rows_export_with_quoted_numbers_masked(client, django_capture_on_commit_callbacks):
+    """A staff member uploads a roster with a wrong phone; the bad-rows list (page and Excel) quotes the
+    cell with its digits masked, the export is logged, and another staff member's export is refused."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .data.samples import HEADERS, build_scene, resident_rows, xlsx
+
+    world = build_scene()
+    rows = resident_rows(3)
+    rows[1][3] = "13912345678901"  # 14 digits: not a phone, quoted in the message
+    client.force_login(world.users["community_staff"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("integrations:imports"),
+                    {"kind": "residents", "file": SimpleUploadedFile("r.xlsx", xlsx(HEADERS["residents"], rows))})
+    job = ImportJob.objects.get()
+    assert job.error_count == 1 and "13912345678901" not in str(job.errors)
+    page = client.get(reverse("integrations:import_job", args=[job.pk]))
+    assert "139*******8901" in page.content.decode() and "13912345678901" not in page.content.decode()
+    assert f"job={job.pk}" in page_export_link(page, "integrations.import_errors")
+
+    exported = download(client, "integrations.import_errors", job=job.pk)
+    assert [(r["row"], r["column"]) for r in exported] == [(e["row"], e["column"]) for e in job.errors]
+    assert "139*******8901" in exported[0]["message"]
+    assert ExportLog.objects.get(list_name="integrations.import_errors").row_count == 1
+
+    client.force_login(world.users["street_staff"])  # not their upload: as the page, not found
+    assert client.get(reverse("integrations:import_job", args=[job.pk])).status_code == 404
+    before = ExportLog.objects.count()
+    assert client.get(reverse("integrations:export", args=["integrations.import_errors"]), {"job": job.pk}).status_code == 404
+    assert ExportLog.objects.count() == before
