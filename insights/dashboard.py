@@ -94,42 +94,41 @@ class RollupSource:
 
     name = "rollups"
 
-    def __init__(self, module, rollup_scope):
-        self.m, self.s = module, rollup_scope
+    def __init__(self, rollup_scope):
+        self.s = rollup_scope
 
     def compute(self, period):
-        return self.m.figures(self.s, period)
+        return aggregates.figures(self.s, period)
 
     def by_category(self, period):
-        return self.m.by_category(self.s, period)
+        return aggregates.by_category(self.s, period)
 
     def by_channel(self, period):
-        return self.m.by_channel(self.s, period)
+        return aggregates.by_channel(self.s, period)
 
     def by_unit(self, period):
-        return self.m.by_unit(self.s, period)
+        return aggregates.by_unit(self.s, period)
 
     def by_week(self, **kwargs):
-        return self.m.by_week(self.s, **kwargs)
+        return aggregates.by_week(self.s, **kwargs)
 
     def by_month(self, **kwargs):
-        return self.m.by_month(self.s, **kwargs)
+        return aggregates.by_month(self.s, **kwargs)
 
     def grid_rows(self, period, columns):
-        return self.m.grid_rows(self.s, period, columns)
+        return aggregates.grid_rows(self.s, period, columns)
 
 
 def figures_source(scope):
     """Rollups when the scope's appeals are exactly one region's, one unit's (as
     lead unit) or the whole city's; figures.py over the appeals otherwise."""
-    module = aggregates
     scopes = user_scopes(scope.user)
     if scope.region is not None and scope.unit is None:
-        return RollupSource(module, module.Scope(region=scope.region))
+        return RollupSource(aggregates.Scope(region=scope.region))
     if scope.unit is not None and scope.region is None and (scopes.is_admin or _unit_only_scopes(scopes)):
-        return RollupSource(module, module.Scope(unit=scope.unit))
+        return RollupSource(aggregates.Scope(unit=scope.unit))
     if scope.region is None and scope.unit is None and scopes.is_admin:
-        return RollupSource(module, module.Scope())
+        return RollupSource(aggregates.Scope())
     return NaiveSource(scope)
 
 
