@@ -134,8 +134,7 @@ def _sum(qs, group: list[str], fields) -> dict:
             out[()].update({f: r[f] or 0 for f in fields})
         return out
     for r in qs.order_by().values(*group).annotate(**sums):
-        key = tuple(r[g] for g in group) if group else ()
-        out[key].update({f: r[f] or 0 for f in fields})
+        out[tuple(r[g] for g in group)].update({f: r[f] or 0 for f in fields})
     return out
 
 
