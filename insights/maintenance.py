@@ -25,7 +25,7 @@ def deferred() -> bool:
 
 
 @contextmanager
-def rollups_deferred(*, verbose=None):
+def rollups_deferred():
     """Skip the per-change rollup refresh inside the block; rebuild once at its end."""
     _state.depth = getattr(_state, "depth", 0) + 1
     try:
@@ -33,7 +33,7 @@ def rollups_deferred(*, verbose=None):
     finally:
         _state.depth -= 1
         if _state.depth == 0:
-            rollups.rebuild(verbose=verbose)
+            rollups.rebuild()
 
 
 def appeal_saved(sender, instance, created, **kwargs):
