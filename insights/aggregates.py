@@ -282,17 +282,24 @@ def figures(scope, period: F.Period) -> F.Figures:
     return _values(c, w, overdue_counts(scope)[()], late_unresponded_counts(scope, period)[()])
 
 
-def _breakdown(scope: Scope, period: F.Period, by: str, columns, order_key: str, label, limit=None) -> list:
-    span = span_of(period)
+def _values_by(scope: Scope, span: Span, period: F.Period, by: str, columns) -> dict:
+    """group key → {figure key → value} of `columns`, for every group the counts or the overdue list name."""
     counts = appeal_counts(scope, span, by)
     overdue = overdue_counts(scope, by)
     late = late_unresponded_counts(scope, period, by)
-    rows = []
+    out = {}
     for key in set(counts) | set(overdue):
-        vals = _values(counts.get(key, Counter()), Counter(), overdue.get(key, 0), late.get(key, 0), columns)
-        cells = [vals[f.key] for f in columns]
+        values = _values(counts.get(key, Counter()), Counter(), overdue.get(key, 0), late.get(key, 0), columns)
+        out[key[0]] = {f.key: values[f.key] for f in columns}
+    return out
+
+
+def _breakdown(scope: Scope, period: F.Period, by: str, columns, order_key: str, label, limit=None) -> list:
+    rows = []
+    for key, values in _values_by(scope, span_of(period), period, by, columns).items():
+        cells = [values[f.key] for f in columns]
         if any(cell.count for cell in cells):
-            rows.append((key[0], cells))
+            rows.append((key, cells))
     rows.sort(key=lambda r: (-r[1][[f.key for f in columns].index(order_key)].count, r[0]))
     if limit:
         rows = rows[:limit]
@@ -351,14 +358,8 @@ def grid_rows(scope, period: F.Period, columns=F.BY_COMMUNITY_COLUMNS) -> list[G
         return naive_grid_rows(scope.appeals(), period, columns)
     grids = {pk: (name, community or "") for pk, name, community in
              Region.objects.filter(level=Region.Level.GRID).values_list("pk", "name", "parent__name")}
-    counts = appeal_counts(scope, span, "grid")
-    overdue = overdue_counts(scope, "grid")
-    late = late_unresponded_counts(scope, period, "grid")
-    rows = []
-    for key in set(counts) | set(overdue):
-        values = _values(counts.get(key, Counter()), Counter(), overdue.get(key, 0), late.get(key, 0), columns)
-        rows.append(GridRow(key[0], *grids[key[0]], {f.key: values[f.key] for f in columns}))
-    return _ranked(rows, columns)
+    return _ranked([GridRow(pk, *grids[pk], values)
+                    for pk, values in _values_by(scope, span, period, "grid", columns).items()], columns)
 
 
 def naive_grid_rows(appeals, period: F.Period, columns=F.BY_COMMUNITY_COLUMNS) -> list[GridRow]:
