@@ -216,7 +216,9 @@ def main() -> None:
 
     django.setup()
     if args.database == "postgres" and not args.skip_load:
-        _fresh_pg_database()
+        from bench.generate import _create_pg_database
+
+        _create_pg_database(fresh=True)
     rows = read_jsonl(Path(args.data) / "hot.jsonl")
     from intelligence.duplicates import THRESHOLD
 
@@ -235,18 +237,6 @@ def main() -> None:
     print(f"Lookup at {args.appeals:,} open appeals, {s['probes']} probes: mean {s['mean_ms']:.1f} ms, "
           f"median {s['median_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms, max {s['max_ms']:.1f} ms; "
           f"{s['mean_found']:.2f} likely duplicates per probe")
-
-
-def _fresh_pg_database() -> None:
-    """A throwaway database, as the SQLite file is: dropped if it is there, made again."""
-    import psycopg
-    from django.db import connection
-
-    name = connection.settings_dict["NAME"]
-    admin = dict(connection.get_connection_params(), dbname="postgres")
-    with psycopg.connect(**admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":

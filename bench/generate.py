@@ -85,19 +85,22 @@ def main() -> None:
     from django.core.management import call_command
 
     if args.database == "postgres":
-        _create_pg_database(args.url)
+        _create_pg_database()
     call_command("migrate", run_syncdb=True, verbosity=0)
     generate(args)
 
 
-def _create_pg_database(url: str) -> None:
+def _create_pg_database(*, fresh: bool = False) -> None:
+    """The configured PostgreSQL database, made when it is missing; with `fresh`, dropped first
+    (a throwaway database, as the SQLite file is)."""
     import psycopg
     from django.db import connection
 
     name = connection.settings_dict["NAME"]
-    admin = dict(connection.get_connection_params())
-    admin["dbname"] = "postgres"
+    admin = dict(connection.get_connection_params(), dbname="postgres")
     with psycopg.connect(**admin, autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
 
