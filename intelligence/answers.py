@@ -485,17 +485,17 @@ def ensure_answer_model():
     """The current (TrainedModel, AnswerModel), installing the shipped one first when there is
     none. Run at setup (`load_demo`, `train_answer_check --shipped`), or after an answer's
     transaction has committed: training takes seconds and must not hold the answer's locks."""
-    from .models import TrainedModel
+    from core.errors import Conflict
 
     row, model = current_answer_model()
     if row is None:
         try:
-            with transaction.atomic():
-                train_from_fixture()
-        except Exception:  # somebody else installed one at the same moment: use theirs
-            if not TrainedModel.objects.filter(kind=TrainedModel.Kind.ANSWER, is_current=True).exists():
-                raise
+            train_from_fixture()
+        except Conflict:  # somebody else installed one at the same moment (model_install): use theirs
+            pass
         row, model = current_answer_model()
+        if row is None:
+            raise Conflict()
     return row, model
 
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from appeals.workflow import Action, Status
-from core.errors import ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from intelligence import answers
 from intelligence.models import AnswerCheck, TrainedModel
 from testing.loop import act, report
@@ -90,6 +90,30 @@ def test_the_shipped_model_is_installed_at_setup_once(shipped_answer_model, caps
     call_command("train_answer_check", "--shipped")
     assert "version 1 is current" in capsys.readouterr().out
     assert TrainedModel.objects.filter(kind="answer").count() == 1
+
+
+def test_losing_the_race_to_install_the_shipped_model_uses_the_winners_and_other_errors_surface(
+        shipped_answer_model, monkeypatch):
+    install = answers._install
+
+    def beaten(*args, **kwargs):
+        install(*args, **kwargs)  # another process installed it first...
+        raise Conflict()  # ...so this one's install loses (model_install turns the clash into Conflict)
+
+    monkeypatch.setattr(answers, "_install", beaten)
+    row, model = answers.ensure_answer_model()
+    assert row.version == 1 and row.is_current and model.check(*APPEAL, GENERIC)["flagged"] is True
+    assert TrainedModel.objects.filter(kind="answer").count() == 1
+
+    TrainedModel.objects.filter(kind="answer").delete()
+
+    def broken(*args, **kwargs):
+        install(*args, **kwargs)
+        raise RuntimeError("not a race")
+
+    monkeypatch.setattr(answers, "_install", broken)
+    with pytest.raises(RuntimeError):
+        answers.ensure_answer_model()
 
 
 def test_retraining_makes_a_new_version_used_by_the_next_check_and_rollback_restores_the_old(
