@@ -96,6 +96,17 @@ def managed_communities(user):
     return qs.filter(q)
 
 
+def managed_community_ids(user) -> set[int]:
+    """managed_communities' ids, read once and cached on the user like its scopes: for rules
+    checked row by row (an export's reveal rule), which would otherwise query per row."""
+    if user is None or not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_linli_managed_ids", None)
+    if cached is None:
+        cached = user._linli_managed_ids = set(managed_communities(user).values_list("pk", flat=True))
+    return cached
+
+
 def manages_community(user, community) -> bool:
     if community is None or user is None or not user.is_authenticated:
         return False

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from accounts.selectors import managed_communities, manages_community, user_scopes
+from accounts.selectors import managed_communities, managed_community_ids, user_scopes
 from core.errors import NotAllowed, NotFound, ValidationFailed
 
 from .exports import BOOL, DATE, DATETIME, ID_NUMBER, NAME, NUMBER, PHONE, Column, ExportSpec, register
@@ -483,7 +483,7 @@ def _redemption_rows(request):
 
 
 def _redemption_reveal(user, redemption) -> bool:
-    return manages_community(user, redemption.reward.community_id)
+    return redemption.reward.community_id in managed_community_ids(user)
 
 
 def _counter_staff(user) -> bool:
@@ -615,7 +615,7 @@ def _evaluation_rows(request):
         raise NotAllowed()
     form = EvaluationFilterForm(request.GET or None, communities=selectors.evaluation_communities(user))
     items = list(selectors.evaluation_list(user, **form.filters()))
-    managed = set(managed_communities(user).values_list("pk", flat=True))
+    managed = managed_community_ids(user)
     opened = [e for e in items if e.status != EvaluationStatus.CLOSED]
     closed = [e for e in items if e.status == EvaluationStatus.CLOSED]
     for e in items:
@@ -663,7 +663,7 @@ def _nomination_rows(request):
 
 
 def _nominee_reveal(user, nomination) -> bool:
-    return manages_community(user, nomination.evaluation.community_id)
+    return nomination.evaluation.community_id in managed_community_ids(user)
 
 
 def _party_staff(user) -> bool:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import home_community, managed_communities, manages_community, user_scopes
+from accounts.selectors import home_community, managed_communities, managed_community_ids, user_scopes
 from core.errors import NotFound
 from core.records import ServiceRecord
 from regions.models import Region
@@ -52,7 +52,7 @@ def _authed(user) -> bool:
 # ---------------------------------------------------------------- who is who
 
 def is_staff_of(user, community_id) -> bool:
-    return _authed(user) and manages_community(user, community_id)
+    return _authed(user) and community_id in managed_community_ids(user)
 
 
 def team_relations(user, team: VolunteerTeam) -> set[str]:
