@@ -6,7 +6,6 @@ import io
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import transaction
 from docx import Document
 
 from core.errors import NotAllowed, NotFound
@@ -14,33 +13,11 @@ from core.models import AuditLog
 from insights import briefings as B
 from insights.models import Briefing
 from insights.tasks import briefings_task
-from testing.world import build_world
 
-from .street import NOW, START, TZ, build_street
-
-
-@pytest.fixture(scope="module")
-def _shared_street(django_db_setup, django_db_blocker):
-    """The hand-counted street, built once for this module inside a transaction
-    rolled back at its end; each test runs in a savepoint within it."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_street(build_world())
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+from .street import NOW, START, TZ, module_street_fixtures
 
 
-@pytest.fixture
-def street(_shared_street, db):
-    return _shared_street
-
-
-@pytest.fixture
-def world(street):
-    return street.world
+street, world = module_street_fixtures()
 
 
 def at(y, m, d, hour=2):
