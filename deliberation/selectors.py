@@ -354,14 +354,19 @@ def filter_meetings(qs, *, status: str = "", kind: str = "", community: str = ""
 
 
 def meeting_list(user, **filters) -> QuerySet[Meeting]:
-    """The meetings page and its Excel export: the user's meetings, filtered, newest first,
-    with how many matters were on the agenda and how many invited parties came."""
-    qs = filter_meetings(visible_meetings(user), **filters).select_related("community", "place")
+    """The meetings page and its Excel export: the user's meetings, filtered, newest first."""
+    return filter_meetings(visible_meetings(user), **filters).select_related("community", "place").order_by(
+        "-starts_at", "-id")
+
+
+def with_meeting_counts(qs: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """How many matters were on the agenda and how many invited parties came, for the export
+    only: the page shows neither, so it does not pay for the agenda-by-invitations join."""
     return qs.annotate(
         n_items=Count("agenda", filter=Q(agenda__removed_at__isnull=True), distinct=True),
         n_invited=Count("invitations", distinct=True),
         n_attended=Count("invitations", filter=Q(invitations__attended=True), distinct=True),
-    ).order_by("-starts_at", "-id")
+    )
 
 
 def meeting_communities(user) -> list[Region]:

@@ -614,7 +614,7 @@ def _evaluation_rows(request):
     if not selectors.staff_communities(user):
         raise NotAllowed()
     form = EvaluationFilterForm(request.GET or None, communities=selectors.evaluation_communities(user))
-    items = list(selectors.evaluation_list(user, **form.filters()))
+    items = list(selectors.with_nomination_counts(selectors.evaluation_list(user, **form.filters())))
     managed = managed_community_ids(user)
     opened = [e for e in items if e.status != EvaluationStatus.CLOSED]
     closed = [e for e in items if e.status == EvaluationStatus.CLOSED]
@@ -890,7 +890,7 @@ def _meeting_rows(request):
     if not (selectors.is_any_staff(user) or user_scopes(user).is_admin):
         raise NotAllowed()
     form = MeetingFilterForm(request.GET or None, communities=selectors.meeting_communities(user))
-    return selectors.meeting_list(user, **form.filters())
+    return selectors.with_meeting_counts(selectors.meeting_list(user, **form.filters()))
 
 
 register(ExportSpec("deliberation.meetings", _("Deliberation meetings (联席议事)"), (

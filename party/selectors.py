@@ -572,7 +572,7 @@ def visible_evaluations(user) -> QuerySet[Evaluation]:
 
 def evaluation_list(user, *, q: str = "", status: str = "", kind: str = "", community: str = "") -> QuerySet[Evaluation]:
     """The evaluations page and its Excel export: what the user may see, filtered (an unknown
-    value filters nothing), with nomination and vote counts for the page's own visibility rules."""
+    value filters nothing), open ones first."""
     qs = visible_evaluations(user)
     if status in EvaluationStatus.values:
         qs = qs.filter(status=status)
@@ -582,11 +582,17 @@ def evaluation_list(user, *, q: str = "", status: str = "", kind: str = "", comm
         qs = qs.filter(community_id=int(community))
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    return qs.order_by("status", "-created_at", "-id")
+
+
+def with_nomination_counts(qs: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
+    """Nomination and vote counts, for the export only: the page shows none, so it does not
+    pay for the nominations-by-votes join."""
     return qs.annotate(
         n_approved=Count("nominations", filter=Q(nominations__status=NominationStatus.APPROVED), distinct=True),
         n_pending=Count("nominations", filter=Q(nominations__status=NominationStatus.PENDING), distinct=True),
         n_votes=Count("votes", distinct=True),
-    ).order_by("status", "-created_at", "-id")
+    )
 
 
 def evaluation_communities(user) -> list[Region]:
