@@ -56,7 +56,7 @@ def model_rollback(*, actor, kind=CATEGORY, expected_version=None) -> TrainedMod
     if current is None:
         raise ValidationFailed(_("There is no current model to roll back."), code="no_model")
     check_version(expected_version, current.version)
-    previous = next((m for m in models if m.version < current.version), None)
+    previous = selectors.rollback_target(models)  # the one the models page offers
     if previous is None:
         raise ValidationFailed(_("There is no earlier version to roll back to."), code="no_previous")
     TrainedModel.objects.filter(pk=current.pk).update(is_current=False)
