@@ -11,7 +11,7 @@ from core.errors import LinliError, NotFound
 
 from . import export_lists  # noqa: F401  (fills the registry)
 from .exports import REGISTRY, export_list
-from .selectors import export_log_list, visible_logs  # noqa: F401  (visible_logs: kept importable here)
+from .selectors import export_log_list
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
