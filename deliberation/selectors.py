@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from accounts.selectors import home_community, managed_communities, user_scopes
+from accounts.selectors import home_community, managed_community_ids, user_scopes
 from core.errors import NotFound
 from party.models import PartyMember, PartyPost
 from regions.models import Region
@@ -41,12 +41,7 @@ _SENIORITY = [MatterRole.STAFF, MatterRole.BRANCH, MatterRole.CONTACT, MatterRol
 # ---------------------------------------------------------------- people
 
 def _managed_ids(user) -> set[int]:
-    if user is None or not user.is_authenticated:
-        return set()
-    cached = getattr(user, "_delib_managed", None)
-    if cached is None:
-        cached = user._delib_managed = set(managed_communities(user).values_list("pk", flat=True))
-    return cached
+    return managed_community_ids(user)
 
 
 def is_staff_for(user, community_id) -> bool:
