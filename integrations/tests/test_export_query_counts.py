@@ -1,6 +1,8 @@
 """Full-data exports read their rows in a fixed number of queries: an export of 20 rows costs
 what one of 2 rows costs, the per-row reveal rule included (it reads the user's communities once)."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,7 +12,7 @@ from party.tests.factories import resident_of
 from testing.loop import at
 from testing.world import build_world
 from volunteering import services as vol_services
-from volunteering.tests.factories import volunteer
+from volunteering.tests.factories import publish_now, volunteer
 
 from .export_support import download
 
@@ -71,3 +73,19 @@ def test_nominations_in_full_do_not_grow_with_the_rows(client):
     client.force_login(world.users["community_staff"])
     counts = [_queries(client, "party.nominations", evaluation=e.pk, full="1") for e in (small, large)]
     assert counts[0] == counts[1]
+
+
+def test_workbench_and_evaluations_do_not_grow_with_the_rows(client):
+    """Masked lists that read a relation per row (team, community) read it with the rows."""
+    world = build_world()
+    client.force_login(world.users["community_staff"])
+
+    def add(n: int, tag: str):
+        for i in range(n):
+            publish_now(world, title=f"活动{tag}{i}", start_in=dt.timedelta(days=1 + i))
+            _evaluation_with(world, 1, f"{tag}-{i}")
+
+    add(2, "1")
+    small = [_queries(client, name) for name in ("volunteering.workbench", "party.evaluations")]
+    add(18, "2")
+    assert [_queries(client, name) for name in ("volunteering.workbench", "party.evaluations")] == small
