@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
-from accounts.selectors import managed_communities, user_scopes
+from accounts.selectors import managed_communities, managed_community_ids, user_scopes
 from core.errors import NotFound
 from core.records import ServiceRecord
 from regions.models import Region
@@ -55,23 +55,14 @@ def provider_of(user) -> Provider | None:
     return Provider.objects.filter(user=user).first()
 
 
-def _managed_ids(user) -> set[int]:
-    """Communities the user runs as staff; cached on the user for the request like its scopes."""
-    cached = getattr(user, "_services_managed", None)
-    if cached is None:
-        cached = set(managed_communities(user).values_list("pk", flat=True))
-        user._services_managed = cached
-    return cached
-
-
 def is_staff_for(user, community_id) -> bool:
     if user is None or not user.is_authenticated or community_id is None:
         return False
-    return community_id in _managed_ids(user)
+    return community_id in managed_community_ids(user)
 
 
 def is_any_staff(user) -> bool:
-    return bool(user is not None and user.is_authenticated and _managed_ids(user))
+    return bool(user is not None and user.is_authenticated and managed_community_ids(user))
 
 
 def _area(provider: Provider) -> tuple[set[int], set[int], set[int]]:
@@ -195,7 +186,7 @@ def visible_orders(user, provider=UNSET) -> QuerySet[ServiceOrder]:
     if user_scopes(user).is_admin:
         return ServiceOrder.objects.all()
     q = Q(requester=user) | Q(recorded_by=user) | Q(status=Status.OPEN, kind=Kind.WISH)
-    managed = _managed_ids(user)
+    managed = managed_community_ids(user)
     if managed:
         q |= Q(community_id__in=managed)
     provider = _provider(user, provider)
@@ -330,7 +321,7 @@ def wall_communities() -> QuerySet[Region]:
 def staff_orders(user) -> QuerySet[ServiceOrder]:
     if user_scopes(user).is_admin:
         return ServiceOrder.objects.all()
-    return ServiceOrder.objects.filter(community_id__in=_managed_ids(user))
+    return ServiceOrder.objects.filter(community_id__in=managed_community_ids(user))
 
 
 def overdue_q(now: dt.datetime) -> Q:
@@ -376,7 +367,7 @@ def staff_providers(user, *, state: str = "") -> QuerySet[Provider]:
     """Providers serving (or living in) the communities the user manages."""
     qs = Provider.objects.all()
     if not user_scopes(user).is_admin:
-        managed = _managed_ids(user)
+        managed = managed_community_ids(user)
         served = Provider.objects.filter(
             Q(service_area__in=managed) | Q(service_area__parent_id__in=managed)
             | Q(user__person__household__building__grid__parent_id__in=managed)).values("pk")
@@ -404,7 +395,7 @@ def provider_communities(provider: Provider) -> set[int]:
 def can_manage_provider(user, provider: Provider) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    return user_scopes(user).is_admin or bool(provider_communities(provider) & _managed_ids(user))
+    return user_scopes(user).is_admin or bool(provider_communities(provider) & managed_community_ids(user))
 
 
 # ---------------------------------------------------------------- suggestions
