@@ -40,16 +40,12 @@ _SENIORITY = [MatterRole.STAFF, MatterRole.BRANCH, MatterRole.CONTACT, MatterRol
 
 # ---------------------------------------------------------------- people
 
-def _managed_ids(user) -> set[int]:
-    return managed_community_ids(user)
-
-
 def is_staff_for(user, community_id) -> bool:
-    return community_id is not None and community_id in _managed_ids(user)
+    return community_id is not None and community_id in managed_community_ids(user)
 
 
 def is_any_staff(user) -> bool:
-    return bool(_managed_ids(user))
+    return bool(managed_community_ids(user))
 
 
 def _org_in_community_q(community_id, prefix: str = "org__") -> Q:
@@ -143,7 +139,7 @@ def visible_matters(user) -> QuerySet[Matter]:
     if user_scopes(user).is_admin:
         return Matter.objects.all()
     q = Q(raiser=user) | Q(raised_by=user) | Q(cosigns__user=user)
-    managed = _managed_ids(user)
+    managed = managed_community_ids(user)
     if managed:
         q |= Q(community_id__in=managed)
     home = home_community(user)
@@ -295,7 +291,7 @@ def visible_tasks(user) -> QuerySet[Task]:
         return Task.objects.none()
     if user_scopes(user).is_admin:
         return Task.objects.all()
-    q = Q(owner_user=user) | Q(matter__community_id__in=_managed_ids(user))
+    q = Q(owner_user=user) | Q(matter__community_id__in=managed_community_ids(user))
     units = user_scopes(user).units
     if units:
         q |= Q(owner_unit_id__in=units)
@@ -327,7 +323,7 @@ def visible_meetings(user) -> QuerySet[Meeting]:
         return Meeting.objects.none()
     if user_scopes(user).is_admin:
         return Meeting.objects.all()
-    ids = set(_managed_ids(user))
+    ids = set(managed_community_ids(user))
     home = home_community(user)
     if home is not None:
         ids.add(home.pk)
@@ -405,14 +401,14 @@ def minutes_data(meeting: Meeting) -> dict:
 
 def workbench(user, now=None) -> dict:
     now = now or timezone.now()
-    qs = Matter.objects.filter(community_id__in=_managed_ids(user)).select_related("community")
+    qs = Matter.objects.filter(community_id__in=managed_community_ids(user)).select_related("community")
     if user_scopes(user).is_admin:
         qs = Matter.objects.all().select_related("community")
     overdue = Task.objects.filter(matter__in=qs, status=TaskStatus.OPEN, deadline__lt=timezone.localdate(now)
                                   ).select_related("matter", "owner_unit", "owner_user", "appeal")
     meetings = Meeting.objects.filter(status=MeetingStatus.PLANNED)
     if not user_scopes(user).is_admin:
-        meetings = meetings.filter(community_id__in=_managed_ids(user))
+        meetings = meetings.filter(community_id__in=managed_community_ids(user))
     return {
         "to_sort": list(qs.filter(status=Status.RAISED).order_by("created_at")[:50]),
         "to_accept": list(qs.filter(status=Status.REVIEWING).order_by("sorted_at")[:50]),

@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from accounts.selectors import home_community, user_scopes
+from accounts.selectors import home_community, managed_community_ids, user_scopes
 from core import calendar
 from core.audit import actor_name, audit
 from core.db import busy_is_conflict, check_version, lock_or_404
@@ -208,7 +208,7 @@ def matter_raise(*, actor: User, title: str = "", content: str, community=None, 
             community_region = grid_region.parent
         else:
             if community in (None, ""):
-                managed = list(selectors._managed_ids(actor))
+                managed = list(managed_community_ids(actor))
                 if len(managed) == 1:
                     community = managed[0]
             if community in (None, ""):
@@ -838,8 +838,8 @@ def meeting_plan(*, actor: User, community, starts_at, title: str = "", kind: st
     now = now or timezone.now()
     if actor is None or not actor.is_authenticated:
         raise NotAllowed()
-    if community in (None, "") and len(selectors._managed_ids(actor)) == 1:
-        community = next(iter(selectors._managed_ids(actor)))
+    if community in (None, "") and len(managed_community_ids(actor)) == 1:
+        community = next(iter(managed_community_ids(actor)))
     if community in (None, ""):
         raise ValidationFailed(_("Choose the community the meeting is for."), code="community_required")
     region = _region(community, Region.Level.COMMUNITY, message=_("Unknown community."))
